@@ -1,0 +1,93 @@
+"""The ``bulkpdf`` command.
+
+Each subcommand lives in its own module exposing ``add_arguments(parser)`` and
+``run(args) -> int``; only the module of the command being run is imported, so ``bulkpdf lint``
+in a pre-commit hook does not pay for the mock server or schemathesis.
+
+Exit codes: 0 success, 1 findings / contract broken, 2 usage errors (and an unreachable server
+for ``check``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from . import __version__
+
+COMMANDS = {
+    "lint": ("bulkpdf_contract.lint", "lint request payload files (JSON or YAML) against the contract"),
+    "check": ("bulkpdf_contract.gate.cli", "check that a server keeps the contract (CI gate)"),
+    "serve": ("bulkpdf_contract.mock.cli", "run the reference mock server"),
+    "spec": ("bulkpdf_contract.cli", "print the spec fragment or a standalone JSON Schema from it"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: bulkpdf COMMAND [OPTIONS]", "", "commands:"]
+    lines += [f"  {name:<7} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "Run 'bulkpdf COMMAND --help' for the options of one command."]
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``bulkpdf spec``."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--export-schema",
+        choices=["request", "headers", "get-headers"],
+        help="print a standalone JSON Schema 2020-12 document (request: the POST body)",
+    )
+    group.add_argument("--path", action="store_true", help="print the path of the shipped YAML fragment")
+
+
+def run(args: argparse.Namespace) -> int:
+    from .spec import load_contract, spec_path
+
+    if args.path:
+        print(spec_path())
+        return 0
+    contract = load_contract()
+    if args.export_schema is None:
+        sys.stdout.write(spec_path().read_text(encoding="utf-8"))
+        return 0
+    schema = {
+        "request": contract.request_schema,
+        "headers": lambda: contract.headers_schema("POST"),
+        "get-headers": lambda: contract.headers_schema("GET"),
+    }[args.export_schema]()
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage(), file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(f"bulkpdf {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"bulkpdf: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module_name, help_ = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"bulkpdf {name}", description=help_)
+    module.add_arguments(parser)
+    try:
+        args = parser.parse_args(argv[1:])
+    except SystemExit as exc:  # argparse: 0 for --help, 2 for usage errors
+        return int(exc.code or 0)
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        print("bulkpdf: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

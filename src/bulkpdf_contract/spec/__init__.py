@@ -1,0 +1,236 @@
+"""The OpenAPI fragment and what the rest of the toolkit reads from it.
+
+Everything downstream (validators, strategies, mock server, gate) takes its limits and schemas
+from a :class:`Contract`, so a modified copy of the spec changes their behaviour without code
+changes. ``load_contract()`` with no argument returns the shipped fragment, parsed once.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SPEC_FILE = "bulk-pdf.yaml"
+COLLECTION_PATH = "/v1/operations/bulk-pdf"
+JOB_PATH = "/v1/operations/bulk-pdf/{jobId}"
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+def spec_path() -> Path:
+    """Path of the shipped fragment (for schemathesis and other file-based tools)."""
+    return Path(str(resources.files(__package__) / SPEC_FILE))
+
+
+def canonical_header(name: str) -> str:
+    """``zuora-track-id`` -> ``Zuora-Track-Id``; header names are case-insensitive."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+@dataclass(eq=False)
+class Contract:
+    """A parsed spec plus derived, standalone JSON Schemas (hashable by identity, cacheable)."""
+
+    spec: dict[str, Any]
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    # -- generic access ----------------------------------------------------------------------
+    def resolve(self, node: Any) -> Any:
+        """Follow a local ``$ref`` (repeatedly) to the node it names."""
+        while isinstance(node, dict) and "$ref" in node:
+            target: Any = self.spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
+
+    def inline(self, node: Any) -> Any:
+        """A deep copy of ``node`` with every ``$ref`` replaced by its target (no recursion in this spec)."""
+        node = self.resolve(node)
+        if isinstance(node, dict):
+            return {k: self.inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.inline(v) for v in node]
+        return node
+
+    def operation(self, method: str) -> dict[str, Any] | None:
+        """The operation for ``POST`` (create) or ``GET`` (poll); None for methods the endpoint lacks."""
+        method = method.lower()
+        for path in (COLLECTION_PATH, JOB_PATH):
+            op = self.spec["paths"].get(path, {}).get(method)
+            if op is not None:
+                return op
+        return None
+
+    # -- request side --------------------------------------------------------------------------
+    def request_schema(self) -> dict[str, Any]:
+        """The POST request body as a standalone JSON Schema 2020-12 document, ``$ref``-free."""
+        if "request" not in self._cache:
+            media = self.operation("POST")["requestBody"]["content"]["application/json"]
+            schema = self.inline(media["schema"])
+            self._cache["request"] = {"$schema": JSON_SCHEMA_DIALECT, **schema}
+        return self._cache["request"]
+
+    def property_schema(self, *names: str) -> dict[str, Any]:
+        """The request schema of a (nested) property: ``property_schema("documents", "items")``."""
+        node: Any = self.request_schema()
+        for name in names:
+            node = node["items"] if name == "items" else node["properties"][name]
+        return node
+
+    def header_parameters(self, method: str) -> dict[str, dict[str, Any]]:
+        """Header parameters of an operation by canonical name, ``$ref``-free."""
+        key = ("headers", method.upper())
+        if key not in self._cache:
+            op = self.operation(method) or {}
+            params = (self.resolve(p) for p in op.get("parameters", []))
+            self._cache[key] = {
+                canonical_header(p["name"]): self.inline(p) for p in params if p.get("in") == "header"
+            }
+        return self._cache[key]
+
+    def all_header_parameters(self) -> dict[str, dict[str, Any]]:
+        """Every header parameter the spec defines, by canonical name (for rules about misuse)."""
+        comps = self.spec.get("components", {}).get("parameters", {})
+        return {
+            canonical_header(p["name"]): self.inline(p)
+            for p in comps.values()
+            if p.get("in") == "header"
+        }
+
+    def headers_schema(self, method: str) -> dict[str, Any]:
+        """An object schema for the declared request headers of ``method``, keyed by canonical name."""
+        key = ("headers_schema", method.upper())
+        if key not in self._cache:
+            params = self.header_parameters(method)
+            self._cache[key] = {
+                "$schema": JSON_SCHEMA_DIALECT,
+                "type": "object",
+                "properties": {name: p["schema"] for name, p in params.items()},
+                "required": [name for name, p in params.items() if p.get("required")],
+            }
+        return self._cache[key]
+
+    # -- response side -------------------------------------------------------------------------
+    def response(self, method: str, status: int) -> dict[str, Any] | None:
+        """The documented response for a status: exact code first, then ``4XX``-style ranges, then default."""
+        op = self.operation(method)
+        if op is None:
+            return None
+        responses = op.get("responses", {})
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in responses:
+                return self.inline(responses[key])
+        return None
+
+    def response_schema(self, method: str, status: int) -> dict[str, Any] | None:
+        resp = self.response(method, status)
+        if resp is None:
+            return None
+        media = resp.get("content", {}).get("application/json")
+        if media is None or "schema" not in media:
+            return None
+        return {"$schema": JSON_SCHEMA_DIALECT, **media["schema"]}
+
+    def response_headers(self, method: str, status: int) -> dict[str, dict[str, Any]]:
+        resp = self.response(method, status) or {}
+        return {canonical_header(k): v for k, v in resp.get("headers", {}).items()}
+
+    # -- limits written as spec extensions -----------------------------------------------------
+    def extension(self, name: str, method: str = "POST") -> Any:
+        return self.operation(method)[f"x-bulkpdf-{name}"]
+
+    @property
+    def max_object_ids(self) -> int:
+        return int(self.extension("max-object-ids"))
+
+    @property
+    def documents_per_zip(self) -> int:
+        return int(self.extension("documents-per-zip"))
+
+    @property
+    def file_url_lifetime_seconds(self) -> int:
+        return int(self.extension("file-url-lifetime-seconds"))
+
+    def header_extension(self, header: str, name: str) -> Any:
+        return self.all_header_parameters()[canonical_header(header)][f"x-bulkpdf-{name}"]
+
+    @property
+    def idempotent_methods(self) -> frozenset[str]:
+        return frozenset(m.upper() for m in self.header_extension("Idempotency-Key", "methods"))
+
+    @property
+    def idempotency_retention_seconds(self) -> int:
+        return int(self.header_extension("Idempotency-Key", "retention-seconds"))
+
+    @property
+    def gzip_min_bytes(self) -> int:
+        return int(self.header_extension("Accept-Encoding", "gzip-min-bytes"))
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.header_extension("Content-Encoding", "max-inflated-bytes"))
+
+    # -- examples ------------------------------------------------------------------------------
+    def request_examples(self) -> dict[str, Any]:
+        media = self.operation("POST")["requestBody"]["content"]["application/json"]
+        return {name: ex["value"] for name, ex in media.get("examples", {}).items()}
+
+    def response_examples(self) -> list[tuple[str, int, Any]]:
+        """Every response example as ``(method, status, body)``; ranges like 4XX are reported as 400."""
+        out = []
+        for method in ("POST", "GET"):
+            for code, resp in self.operation(method)["responses"].items():
+                media = self.inline(resp).get("content", {}).get("application/json", {})
+                status = int(code.replace("XX", "00"))
+                if "example" in media:
+                    out.append((method, status, media["example"]))
+                for ex in media.get("examples", {}).values():
+                    out.append((method, status, ex["value"]))
+        return out
+
+
+def contract_from_dict(spec: dict[str, Any]) -> Contract:
+    """A contract for a modified copy of the spec (the input is copied, never mutated)."""
+    return Contract(copy.deepcopy(spec))
+
+
+def load_spec_file(path: str | Path) -> dict[str, Any]:
+    text = Path(path).read_text(encoding="utf-8")
+    if str(path).endswith(".json"):
+        return json.loads(text)
+    return yaml.load(text, Loader=_Loader)
+
+
+@functools.lru_cache(maxsize=8)
+def load_contract(path: str | None = None) -> Contract:
+    """The contract of ``path`` (default: the shipped fragment), parsed once per path."""
+    return Contract(load_spec_file(path or spec_path()))
+
+
+def load_spec() -> dict[str, Any]:
+    """The shipped fragment as a dict (shared; copy before changing it)."""
+    return load_contract().spec
+
+
+__all__ = [
+    "COLLECTION_PATH",
+    "JOB_PATH",
+    "Contract",
+    "canonical_header",
+    "contract_from_dict",
+    "load_contract",
+    "load_spec",
+    "spec_path",
+]

@@ -1,0 +1,198 @@
+"""JSON Schema validation that yields :class:`Finding` objects with readable messages.
+
+Two engines give the same findings: ``rs`` (jsonschema-rs, compiled, the default) and
+``jsonschema`` (the reference implementation, used by the tests to check ``rs``). Both are fed
+the same ``$ref``-free schema, so an error's schema path leads straight to the subschema that
+produced it, and messages are written here from that subschema rather than taken from either
+library.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Iterable, Iterator
+
+import jsonschema
+import jsonschema_rs
+
+from .findings import Finding, pointer_of
+
+ENGINES = ("rs", "jsonschema")
+_SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
+_JSON_TYPES = {
+    dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+    int: "an integer", float: "a number", type(None): "null",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _ecma_regex(pattern: str) -> re.Pattern:
+    """Python's ``$`` also matches before a final newline; ECMA-262's (JSON Schema's) does not."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _ecma_pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Reference = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
+)
+
+
+class SchemaCheck:
+    """One compiled schema; ``findings(instance)`` lists every violation."""
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        engine: str = "rs",
+        prefix: tuple = (),
+        label_format: str = "{}",
+        root_label: str = "the value",
+    ):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
+        self.schema = schema
+        self.engine = engine
+        self.prefix = prefix
+        self.label_format = label_format
+        self.root_label = root_label
+        if engine == "rs":
+            self._rs = jsonschema_rs.validator_for(schema)
+        else:
+            self._py = _Reference(schema)
+
+    def is_valid(self, instance: Any) -> bool:
+        if self.engine == "rs":
+            return self._rs.is_valid(instance)
+        return self._py.is_valid(instance)
+
+    def _raw_errors(self, instance: Any) -> Iterator[tuple[tuple, tuple]]:
+        if self.engine == "rs":
+            for err in self._rs.iter_errors(instance):
+                yield tuple(err.instance_path), tuple(err.schema_path)
+        else:
+            for err in self._py.iter_errors(instance):
+                yield tuple(err.absolute_path), tuple(err.absolute_schema_path)
+
+    def findings(self, instance: Any) -> list[Finding]:
+        if self.is_valid(instance):
+            return []
+        out: list[Finding] = []
+        for path, schema_path in self._raw_errors(instance):
+            parent = _walk(self.schema, schema_path[:-1])
+            value = _walk(instance, path)
+            out.extend(self._describe(schema_path[-1], parent, path, value))
+        return out
+
+    # -- messages ------------------------------------------------------------------------------
+    def _describe(self, keyword: str, schema: dict, path: tuple, value: Any) -> Iterable[Finding]:
+        where = self.prefix + path
+        label = self._label(path)
+        if keyword == "required":
+            present = value if isinstance(value, dict) else {}
+            for name in schema["required"]:
+                if name not in present:
+                    yield Finding(
+                        "schema.required", pointer_of(where + (name,)),
+                        f"{self._label(path + (name,))} is required but missing",
+                    )
+            return
+        if keyword == "additionalProperties":
+            known = schema.get("properties", {})
+            allowed = ", ".join(known) or "none"
+            for name in value:
+                if name not in known:
+                    yield Finding(
+                        "schema.additionalProperties", pointer_of(where + (name,)),
+                        f"{self._label(path + (name,))} is not a known field; allowed fields: {allowed}",
+                    )
+            return
+        if keyword == "pattern":
+            charset = _charset_finding(schema, value, where, label)
+            if charset is not None:
+                yield charset
+                return
+        yield Finding(f"schema.{keyword}", pointer_of(where), _message(keyword, schema, value, label))
+
+    def _label(self, path: tuple) -> str:
+        if not path:
+            return self.root_label
+        text = ""
+        for part in path:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        return self.label_format.format(text)
+
+
+def _walk(node: Any, path: Iterable) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+def _describe_value(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
+    limit = schema.get(keyword)
+    if keyword == "maxLength":
+        return f"{label} is {len(value)} characters long; at most {limit} are allowed"
+    if keyword == "minLength":
+        return (f"{label} is empty; at least {limit} character is required" if not value
+                else f"{label} is {len(value)} characters long; at least {limit} are required")
+    if keyword == "maxItems":
+        return f"{label} has {len(value)} items; at most {limit} are allowed"
+    if keyword == "minItems":
+        return (f"{label} is empty; at least {limit} item is required" if not value
+                else f"{label} has {len(value)} items; at least {limit} are required")
+    if keyword == "enum":
+        allowed = ", ".join(map(str, limit))
+        hint = ""
+        if isinstance(value, str) and any(value.lower() == str(o).lower() for o in limit):
+            hint = " (values are case-sensitive)"
+        return f"{label} is {_short(value)}; allowed values: {allowed}{hint}"
+    if keyword == "const":
+        return f"{label} is {_short(value)}; it must be {limit!r}"
+    if keyword == "type":
+        expected = " or ".join(limit) if isinstance(limit, list) else limit
+        return f"{label} is {_describe_value(value)}; expected {expected}"
+    if keyword == "pattern":
+        return f"{label} {_short(value)} does not match the pattern {limit}"
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{label} is {value}; {keyword} is {limit}"
+    return f"{label} violates {keyword}: {_short(limit)}"
+
+
+def _charset_finding(schema: dict, value: Any, where: tuple, label: str) -> Finding | None:
+    """For a ``^[class]*$`` pattern, name the first offending character instead of the regex."""
+    if not isinstance(value, str):
+        return None
+    match = _SINGLE_CLASS.match(schema["pattern"])
+    if match is None:
+        return None
+    allowed_char = re.compile(match.group(1))
+    for position, char in enumerate(value, start=1):
+        if allowed_char.fullmatch(char):
+            continue
+        code = ord(char)
+        if code < 0x20 or code == 0x7F:
+            rule, what = "charset.control-character", f"the control character U+{code:04X}"
+        elif code > 0x7F and not allowed_char.fullmatch("\u00e9"):
+            rule, what = "charset.non-ascii", f"the non-ASCII character {char!r} (U+{code:04X})"
+        else:
+            rule, what = "charset.forbidden-character", f"{char!r} (U+{code:04X})"
+        allowed = schema.get("x-bulkpdf-charset", f"characters matching {match.group(1)}")
+        return Finding(rule, pointer_of(where),
+                       f"{label} contains {what} at position {position}; allowed: {allowed}")
+    return None
