@@ -10,7 +10,9 @@ library.
 from __future__ import annotations
 
 import functools
+import json
 import re
+import sys
 from typing import Any, Iterable, Iterator
 
 import jsonschema
@@ -62,6 +64,7 @@ class SchemaCheck:
         self.prefix = prefix
         self.label_format = label_format
         self.root_label = root_label
+        self._fallback: SchemaCheck | None = None
         if engine == "rs":
             self._rs = jsonschema_rs.validator_for(schema)
         else:
@@ -81,14 +84,41 @@ class SchemaCheck:
                 yield tuple(err.absolute_path), tuple(err.absolute_schema_path)
 
     def findings(self, instance: Any) -> list[Finding]:
-        if self.is_valid(instance):
-            return []
+        try:
+            if self.is_valid(instance):
+                return []
+            raw = list(self._raw_errors(instance))
+        except (ValueError, TypeError, UnicodeError, OverflowError):
+            if self.engine != "rs":
+                raise
+            # jsonschema-rs refuses what it cannot convert (lone surrogates from json.loads,
+            # nesting deeper than 255, non-JSON Python values): the reference decides instead.
+            return self._reference().findings(instance)
+        except RecursionError:
+            return [self._too_deep()]
         out: list[Finding] = []
-        for path, schema_path in self._raw_errors(instance):
-            parent = _walk(self.schema, schema_path[:-1])
-            value = _walk(instance, path)
-            out.extend(self._describe(schema_path[-1], parent, path, value))
+        try:
+            for path, schema_path in raw:
+                parent = _walk(self.schema, schema_path[:-1])
+                value = _walk(instance, path)
+                out.extend(self._describe(schema_path[-1], parent, path, value))
+        except RecursionError:
+            return [self._too_deep()]
         return out
+
+    def _reference(self) -> "SchemaCheck":
+        if self._fallback is None:
+            self._fallback = SchemaCheck(
+                self.schema, "jsonschema", self.prefix, self.label_format, self.root_label
+            )
+        return self._fallback
+
+    def _too_deep(self) -> Finding:
+        return Finding(
+            "value.too-deep", pointer_of(self.prefix),
+            f"{self.root_label} is nested more deeply than the validator can follow "
+            f"(about {sys.getrecursionlimit()} levels); a valid one nests only a few levels",
+        )
 
     # -- messages ------------------------------------------------------------------------------
     def _describe(self, keyword: str, schema: dict, path: tuple, value: Any) -> Iterable[Finding]:
@@ -118,6 +148,11 @@ class SchemaCheck:
             if charset is not None:
                 yield charset
                 return
+            if value == "" and _SINGLE_CLASS.match(schema["pattern"]):
+                if schema.get("minLength", 0) < 1:  # else the minLength finding says it already
+                    yield Finding("schema.pattern", pointer_of(where),
+                                  f"{label} is empty; allowed: one or more {_charset(schema)}")
+                return
         yield Finding(f"schema.{keyword}", pointer_of(where), _message(keyword, schema, value, label))
 
     def _label(self, path: tuple) -> str:
@@ -135,13 +170,25 @@ def _walk(node: Any, path: Iterable) -> Any:
     return node
 
 
-def _describe_value(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """``an object``, ``a string``, ``null``...: the JSON kind of a decoded value, for messages."""
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
+    """A value as it would appear in the payload (``true``, ``null``), strings quoted, cut at ``limit``."""
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _charset(schema: dict) -> str:
+    return schema.get("x-bulkpdf-charset", f"characters matching {_SINGLE_CLASS.match(schema['pattern']).group(1)}")
 
 
 def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
@@ -163,10 +210,10 @@ def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
             hint = " (values are case-sensitive)"
         return f"{label} is {_short(value)}; allowed values: {allowed}{hint}"
     if keyword == "const":
-        return f"{label} is {_short(value)}; it must be {limit!r}"
+        return f"{label} is {_short(value)}; it must be {_short(limit)}"
     if keyword == "type":
         expected = " or ".join(limit) if isinstance(limit, list) else limit
-        return f"{label} is {_describe_value(value)}; expected {expected}"
+        return f"{label} is {describe_value(value)}; expected {expected}"
     if keyword == "pattern":
         return f"{label} {_short(value)} does not match the pattern {limit}"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -192,7 +239,7 @@ def _charset_finding(schema: dict, value: Any, where: tuple, label: str) -> Find
             rule, what = "charset.non-ascii", f"the non-ASCII character {char!r} (U+{code:04X})"
         else:
             rule, what = "charset.forbidden-character", f"{char!r} (U+{code:04X})"
-        allowed = schema.get("x-bulkpdf-charset", f"characters matching {match.group(1)}")
+        allowed = _charset(schema)
         return Finding(rule, pointer_of(where),
                        f"{label} contains {what} at position {position}; allowed: {allowed}")
     return None
