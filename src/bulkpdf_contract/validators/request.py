@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
-from .schema import SchemaCheck
+from .schema import SchemaCheck, describe_value
 
 
 @functools.lru_cache(maxsize=32)
@@ -19,19 +19,56 @@ def _body_check(contract: Contract, engine: str) -> SchemaCheck:
 @functools.lru_cache(maxsize=32)
 def _header_check(contract: Contract, method: str, engine: str) -> SchemaCheck:
     return SchemaCheck(
-        contract.headers_schema(method), engine, prefix=("headers",), label_format="{} header"
+        contract.headers_schema(method), engine, prefix=("headers",), label_format="{} header",
+        root_label="the headers",
     )
 
 
 def header_items(headers: Any) -> list[tuple[str, Any]]:
-    """(name, value) pairs of a dict, a list of pairs, or an httpx/requests headers object."""
+    """(name, value) pairs of a dict, a list of pairs, or an httpx/requests/schemathesis headers object.
+
+    A one-item list value (schemathesis keeps each header as a list) stands for its item; a
+    longer one stays a list, which the schema then rejects. ``bytes`` (ASGI scopes) are decoded
+    as Latin-1, as HTTP does. Other ``headers`` raise ``TypeError``; see
+    :func:`header_items_or_finding`.
+    """
     if headers is None:
         return []
     if hasattr(headers, "multi_items"):
-        return list(headers.multi_items())
-    if isinstance(headers, Mapping):
-        return list(headers.items())
-    return [tuple(pair) for pair in headers]
+        pairs = list(headers.multi_items())
+    elif isinstance(headers, Mapping):
+        pairs = list(headers.items())
+    elif isinstance(headers, (list, tuple)) and all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in headers
+    ):
+        pairs = [tuple(pair) for pair in headers]
+    else:
+        raise TypeError(
+            f"headers must be a mapping of names to values or a list of (name, value) pairs, "
+            f"not {type(headers).__name__}"
+        )
+    out: list[tuple[str, Any]] = []
+    for name, value in pairs:
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]
+        out.append((_latin1(name), _latin1(value)))
+    return out
+
+
+def _latin1(value: Any) -> Any:
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else value
+
+
+def header_items_or_finding(headers: Any, label: str = "headers") -> tuple[list, list[Finding]]:
+    """:func:`header_items`, with unusable ``headers`` reported as a ``schema.type`` finding at ``/headers``."""
+    try:
+        return header_items(headers), []
+    except TypeError:
+        kind = describe_value(headers)
+        return [], [Finding(
+            "schema.type", "/headers",
+            f"the {label} are {kind}; expected an object mapping header names to string values",
+        )]
 
 
 def validate_request(
@@ -50,9 +87,13 @@ def validate_request(
     collide in the ZIP. ``engine="jsonschema"`` uses the reference implementation.
     """
     contract = contract or load_contract()
-    method = method.upper()
+    if file_names is not None and not isinstance(file_names, Mapping):
+        raise TypeError(
+            f"file_names must map objectId to PDF file name, not {type(file_names).__name__}"
+        )
+    method = method.upper() if isinstance(method, str) else method
     findings: list[Finding] = []
-    if contract.operation(method) is None:
+    if not isinstance(method, str) or contract.operation(method) is None:
         findings.append(Finding(
             "request.method", "",
             f"{method} is not an operation of the bulk PDF endpoint; "
@@ -72,8 +113,8 @@ def _header_findings(contract: Contract, headers: Any, method: str, engine: str)
     declared = contract.header_parameters(method)
     known = contract.all_header_parameters()
     values: dict[str, Any] = {}
-    findings: list[Finding] = []
-    for raw_name, value in header_items(headers):
+    items, findings = header_items_or_finding(headers)
+    for raw_name, value in items:
         name = canonical_header(str(raw_name))
         if name in declared:
             values[name] = value
@@ -95,6 +136,9 @@ def _document_findings(
     documents = body.get("documents") if isinstance(body, dict) else None
     if not isinstance(documents, list):
         return []
+    if file_names:
+        # Object IDs compare case-insensitively here, so the mapping is looked up the same way.
+        file_names = {str(k).lower(): v for k, v in file_names.items()}
     findings: list[Finding] = []
     first_seen: dict[str, tuple[int, int]] = {}
     name_owner: dict[str, tuple[str, int, int]] = {}
@@ -117,8 +161,8 @@ def _document_findings(
                 ))
                 continue
             first_seen[key] = (g, i)
-            pdf_name = file_names.get(object_id) if file_names else None
-            if pdf_name is None:
+            pdf_name = file_names.get(key) if file_names else None
+            if not isinstance(pdf_name, str):
                 continue
             if pdf_name in name_owner:
                 other, fg, fi = name_owner[pdf_name]

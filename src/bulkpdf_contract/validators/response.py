@@ -9,7 +9,7 @@ import orjson
 
 from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
-from .request import header_items
+from .request import header_items_or_finding
 from .schema import SchemaCheck
 
 
@@ -28,7 +28,10 @@ def _header_check(contract: Contract, method: str, status: int, engine: str) -> 
         "type": "object",
         "properties": {name: h.get("schema", {}) for name, h in declared.items()},
     }
-    return SchemaCheck(schema, engine, prefix=("headers",), label_format="{} response header")
+    return SchemaCheck(
+        schema, engine, prefix=("headers",), label_format="{} response header",
+        root_label="the response headers",
+    )
 
 
 def validate_response(
@@ -54,8 +57,8 @@ def validate_response(
             "response.undocumented-status", "",
             f"status {status} is not documented for {method}",
         )]
-    findings: list[Finding] = []
-    values = {canonical_header(str(k)): v for k, v in header_items(headers)}
+    items, findings = header_items_or_finding(headers, "response headers")
+    values = {canonical_header(str(k)): v for k, v in items}
     declared = contract.response_headers(method, status)
     for name, header in declared.items():
         if header.get("required") and name not in values:
@@ -84,7 +87,8 @@ def validate_response(
 
 
 def _echo_findings(request_headers: Any, response_headers: dict[str, Any]) -> list[Finding]:
-    sent = {canonical_header(str(k)): v for k, v in header_items(request_headers)}.get("Zuora-Track-Id")
+    items, _ = header_items_or_finding(request_headers)
+    sent = {canonical_header(str(k)): v for k, v in items}.get("Zuora-Track-Id")
     got = response_headers.get("Zuora-Track-Id")
     pointer = "/headers/Zuora-Track-Id"
     if sent is None:
