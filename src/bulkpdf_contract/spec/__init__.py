@@ -34,8 +34,23 @@ def spec_path() -> Path:
 
 
 def canonical_header(name: str) -> str:
-    """``zuora-track-id`` -> ``Zuora-Track-Id``; header names are case-insensitive."""
+    """``zuora-track-id`` -> ``Zuora-Track-Id``; header names are case-insensitive.
+
+    A name the shipped fragment declares keeps the fragment's spelling (``ratelimit-limit`` ->
+    ``RateLimit-Limit``), so pointers read like the spec; other names are title-cased per word.
+    """
+    spelled = _spec_header_spellings().get(name.lower())
+    if spelled is not None:
+        return spelled
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+@functools.lru_cache(maxsize=1)
+def _spec_header_spellings() -> dict[str, str]:
+    components = load_contract().spec.get("components", {})
+    names = [p["name"] for p in components.get("parameters", {}).values() if p.get("in") == "header"]
+    names += list(components.get("headers", {}))
+    return {n.lower(): n for n in names}
 
 
 @dataclass(eq=False)
