@@ -1,0 +1,181 @@
+"""An httpx client for the bulk-PDF endpoint with the steps a test needs: submit, poll, download, open.
+
+It is the ``bulkpdf_client`` fixture of the pytest plugin, usable on its own too. The helpers fail
+with messages that carry Zuora's ``reasons`` and ``Zuora-Request-Id``, because that is what a
+person reading a failed test needs first.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import httpx
+
+from .spec import COLLECTION_PATH
+
+SUCCEEDED = frozenset({"Completed", "PartialComplete"})
+FAILED = frozenset({"Error", "Aborted", "Cancelled"})
+TERMINAL = SUCCEEDED | FAILED
+
+
+class BulkPdfError(Exception):
+    """The endpoint answered something a helper cannot go on with (non-200, ``success: false``, ...)."""
+
+
+class JobTimeout(BulkPdfError, TimeoutError):
+    """A job did not reach a terminal status in time."""
+
+
+@dataclass
+class Export:
+    """A finished job: its last poll body and its ZIP files, opened in memory."""
+
+    job: dict[str, Any]
+    zips: list[zipfile.ZipFile] = field(default_factory=list)
+
+    @property
+    def job_id(self) -> str:
+        return self.job["jobId"]
+
+    @property
+    def status(self) -> str:
+        return self.job.get("status", "")
+
+    def names(self) -> list[str]:
+        """Every member name over all ZIPs, in ZIP order (index files included)."""
+        return [name for archive in self.zips for name in archive.namelist()]
+
+
+def describe(response: httpx.Response) -> str:
+    """``POST /v1/... -> 400 (Zuora-Request-Id ...): 51580020 All Document IDs ...`` for error messages."""
+    request = response.request
+    head = f"{request.method} {request.url.path} -> {response.status_code}"
+    request_id = response.headers.get("Zuora-Request-Id")
+    if request_id:
+        head += f" (Zuora-Request-Id {request_id})"
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{head}: {response.text[:300]!r}"
+    reasons = body.get("reasons") if isinstance(body, dict) else None
+    if reasons:
+        return head + ": " + "; ".join(f"{r.get('code')} {r.get('message')}" for r in reasons)
+    return f"{head}: {body!r}"[:600]
+
+
+class BulkPdfClient(httpx.Client):
+    """``httpx.Client`` with base URL and bearer auth set, plus the job workflow as methods."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        job_timeout: float = 60.0,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("timeout", httpx.Timeout(30.0))
+        super().__init__(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+            **kwargs,
+        )
+        self.job_timeout = job_timeout
+
+    # -- raw calls ----------------------------------------------------------------------------
+    def create_job(self, body: Any, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """``POST /v1/operations/bulk-pdf`` with ``body`` as JSON; the response as it came."""
+        return self.post(COLLECTION_PATH, json=body, headers=headers)
+
+    def get_job(self, job_id: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """``GET /v1/operations/bulk-pdf/{jobId}``; the response as it came."""
+        return self.get(f"{COLLECTION_PATH}/{job_id}", headers=headers)
+
+    # -- the workflow -------------------------------------------------------------------------
+    def submit(self, body: Any, headers: Mapping[str, str] | None = None) -> str:
+        """Create a job and return its ``jobId``; :class:`BulkPdfError` unless the server accepted it."""
+        response = self.create_job(body, headers)
+        payload = _json_or_none(response)
+        if response.status_code != 200 or not isinstance(payload, dict) or not payload.get("success"):
+            raise BulkPdfError(f"the job was not accepted: {describe(response)}")
+        return payload["jobId"]
+
+    def wait(
+        self,
+        job_id: str,
+        timeout: float | None = None,
+        *,
+        interval: float = 0.02,
+        max_interval: float = 2.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the job's status is terminal and return that poll's body.
+
+        Polls start fast (the embedded mock finishes small jobs in milliseconds) and back off to
+        ``max_interval``, so the same call suits a sandbox. Failed jobs are returned, not raised:
+        a test may expect ``Error``.
+        """
+        timeout = self.job_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get_job(job_id, headers)
+            body = _json_or_none(response)
+            if response.status_code != 200 or not isinstance(body, dict):
+                raise BulkPdfError(f"polling job {job_id} failed: {describe(response)}")
+            if body.get("status") in TERMINAL:
+                return body
+            if time.monotonic() + interval > deadline:
+                raise JobTimeout(
+                    f"job {job_id} is still {body.get('status')}/{body.get('stepStatus')} "
+                    f"after {timeout:g} s"
+                )
+            time.sleep(interval)
+            interval = min(interval * 1.5, max_interval)
+
+    def download(self, url: str) -> bytes:
+        """The bytes behind one of a job's ``fileUrls``.
+
+        Sent without ``Authorization``: the URLs are pre-signed, and S3 rejects a request that
+        carries a second authentication.
+        """
+        request = self.build_request("GET", url)
+        del request.headers["Authorization"]
+        response = self.send(request)
+        if response.status_code != 200:
+            raise BulkPdfError(f"downloading {url} failed: {describe(response)}")
+        return response.content
+
+    def open_zips(self, job: Mapping[str, Any]) -> list[zipfile.ZipFile]:
+        """Download every ``fileUrls`` entry of a finished job and open it as a ZIP, in order."""
+        urls = job.get("fileUrls") or []
+        if isinstance(urls, str):
+            urls = [urls]
+        archives = []
+        for url in urls:
+            data = self.download(url)
+            try:
+                archives.append(zipfile.ZipFile(io.BytesIO(data)))
+            except zipfile.BadZipFile as exc:
+                raise BulkPdfError(f"{url} is not a ZIP file ({len(data)} bytes): {exc}") from None
+        return archives
+
+    def export(
+        self, body: Any, headers: Mapping[str, str] | None = None, *, timeout: float | None = None
+    ) -> Export:
+        """Submit, wait, download and open: the whole workflow, failing unless the job succeeded."""
+        job = self.wait(self.submit(body, headers), timeout)
+        if job.get("status") not in SUCCEEDED:
+            raise BulkPdfError(f"job {job.get('jobId')} ended {job.get('status')}: {job!r}"[:800])
+        return Export(job, self.open_zips(job))
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
