@@ -1,0 +1,95 @@
+"""Writing one output ZIP: an index file and the PDFs, in the same order.
+
+Each ZIP is written to ``<n>.zip.part`` and renamed to ``<n>.zip`` only when complete, so a
+crash or a full disk never leaves a file that looks finished. PDFs are produced one at a time
+from an iterator and written straight into the archive: memory stays flat in the number of
+documents.
+
+The index file is called ``index.json`` or ``index.csv`` (Zuora does not document the name) and
+comes first in the archive, followed by the PDFs in index order. CSV cells that a spreadsheet
+would run as a formula (starting with ``= + - @``, tab or carriage return) get a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import orjson
+
+INDEX_COLUMNS = (
+    "accountNumber",
+    "documentType",
+    "documentNumber",
+    "documentCreatedOn",
+    "pdfFileName",
+    "pdfFileCreatedOn",
+)
+INDEX_NAMES = {"JSON": "index.json", "CSV": "index.csv"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]")
+
+
+def safe_entry_name(name: str) -> str:
+    """A ZIP entry name that cannot leave the extraction directory (no separators, no ``..``)."""
+    name = _UNSAFE.sub("_", name).strip()
+    if name.strip(".") == "":
+        name = "document.pdf"
+    return name
+
+
+def neutralise_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def render_index(rows: Sequence[dict[str, str]], index_format: str) -> bytes:
+    """The index file of one ZIP: ``{"_metadata": [...]}`` or CSV with the six columns."""
+    if index_format == "JSON":
+        return orjson.dumps({"_metadata": [{c: row[c] for c in INDEX_COLUMNS} for row in rows]})
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(INDEX_COLUMNS)
+    writer.writerows([neutralise_cell(str(row[c])) for c in INDEX_COLUMNS] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_zip(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    pdfs: Iterable[bytes],
+    index_format: str | None,
+    date_time: tuple[int, int, int, int, int, int],
+    compresslevel: int | None = None,
+    should_stop=lambda: False,
+) -> int:
+    """Write ``rows`` (index order) and their PDFs to ``path`` atomically; return its size.
+
+    ``index_format`` None leaves the index out. ``should_stop`` is polled between documents so a
+    shutting-down server abandons the ZIP (the ``.part`` file is removed) instead of finishing it.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+            if index_format is not None:
+                zf.writestr(_info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format))
+            for row, pdf in zip(rows, pdfs):
+                if should_stop():
+                    raise InterruptedError("the server is shutting down")
+                zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return path.stat().st_size
+
+
+def _info(name: str, date_time) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info

@@ -1,0 +1,52 @@
+"""``bulkpdf serve``: the mock server under uvicorn, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .app import DEFAULT_TOKEN
+from .state import default_data_dir
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080; 0 picks a free one)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help=f"directory for the database and the ZIP files (default: {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--token", action="append", default=None,
+        help=f"accepted bearer token; repeat for several tenants (default: {DEFAULT_TOKEN})",
+    )
+    parser.add_argument("--documents", type=Path, default=None, help="YAML file seeding the document world")
+    parser.add_argument(
+        "--job-delay", type=float, default=0.0, help="seconds to pause before each job step (to watch the statuses)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    data_dir = args.data_dir or default_data_dir()
+    tokens = args.token or [DEFAULT_TOKEN]
+    try:
+        app = create_app(data_dir, tokens, args.documents, job_delay=args.job_delay)
+        app.state.mock.ensure_started()  # fail here, clearly, rather than on the first request
+        app.state.mock.close()
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"bulkpdf serve: {exc}", file=sys.stderr)
+        return 2
+    print(f"bulkpdf mock server: http://{args.host}:{args.port}", file=sys.stderr)
+    print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
+    print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="on")
+    except (OSError, SystemExit) as exc:
+        print(f"bulkpdf serve: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,241 @@
+"""The background job runner: worker threads that turn a submitted job into ZIP files.
+
+Jobs run in threads, never on the event loop, so polling stays fast while a 50,000-document job
+is zipped. SQLite is the queue's memory: a job is only ever *Submitted* or *Executing* in the
+database until it reaches a final status, so a server stopped or killed mid-job finds it again
+at start-up (:meth:`JobRunner.recover`) and runs it again from the start (ZIPs are rewritten
+under temporary names), or fails it with a reason after ``max_attempts`` interrupted runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import shutil
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .archive import write_zip
+from .pdf import make_pdf
+from .storage import ACTIVE, Storage
+from .world import Document, World, default_document, iso
+
+log = logging.getLogger("bulkpdf_contract.mock")
+
+RESOURCE_CODE = "515800"  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
+
+
+class Interrupted(Exception):
+    """The server is stopping; the job stays active in the database and is resumed on restart."""
+
+
+def group_documents(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """``[(docType, id), ...]`` as the spec's DocumentIdList array, grouped by docType in order."""
+    groups: dict[str, list[str]] = {}
+    for doc_type, object_id in pairs:
+        groups.setdefault(doc_type, []).append(object_id)
+    return [{"docType": t, "objectIds": ids} for t, ids in groups.items()]
+
+
+def reason(category: str, message: str) -> dict[str, str]:
+    return {"code": RESOURCE_CODE + category, "message": message}
+
+
+class JobRunner:
+    def __init__(
+        self,
+        storage: Storage,
+        world: World,
+        data_dir: Path,
+        *,
+        documents_per_zip: int,
+        file_url_ttl: float,
+        job_delay: float = 0.0,
+        workers: int = 2,
+        max_attempts: int = 3,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.storage = storage
+        self.world = world
+        self.jobs_dir = Path(data_dir) / "jobs"
+        self.documents_per_zip = documents_per_zip
+        self.file_url_ttl = file_url_ttl
+        self.job_delay = job_delay
+        self.workers = workers
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> None:
+        for i in range(self.workers):
+            thread = threading.Thread(target=self._loop, name=f"bulkpdf-mock-job-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        for _ in self._threads:
+            self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def submit(self, job_id: str) -> None:
+        self._queue.put(job_id)
+
+    def recover(self) -> None:
+        """Resume the jobs a previous server left active, or fail those that keep being interrupted."""
+        for job in self.storage.active_jobs():
+            if job["attempts"] >= self.max_attempts:
+                self.storage.update_job(
+                    job["id"], status="Error", finished_on=self.clock(),
+                    reasons=[reason("60", (
+                        f"the job was interrupted {job['attempts']} times by a server stop or crash "
+                        "and was not run again; submit a new job"
+                    ))],
+                )
+            else:
+                log.info("resuming job %s after a restart", job["id"])
+                self.submit(job["id"])
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            self.run(job_id)
+
+    def _pause(self) -> None:
+        if self._stop.wait(self.job_delay) if self.job_delay else self._stop.is_set():
+            raise Interrupted
+
+    # -- one job -------------------------------------------------------------------------------
+    def run(self, job_id: str) -> None:
+        try:
+            self._run(job_id)
+        except Interrupted:
+            log.info("job %s interrupted by shutdown; it resumes when the server restarts", job_id)
+        except OSError as exc:
+            log.error("job %s failed: %s", job_id, exc)
+            self._fail(job_id, reason("60", f"the ZIP files could not be written: {exc.strerror or exc}"))
+        except Exception:
+            log.exception("job %s failed", job_id)
+            self._fail(job_id, reason("60", "internal error while running the job"))
+
+    def _fail(self, job_id: str, why: dict[str, str]) -> None:
+        try:
+            self.storage.update_job(job_id, status="Error", finished_on=self.clock(), reasons=[why])
+        except Exception:  # the database itself is unusable; the job is resumed on restart
+            log.exception("could not mark job %s as failed", job_id)
+
+    def _run(self, job_id: str) -> None:
+        job = self.storage.job(job_id)
+        if job is None or job["status"] not in ACTIVE:
+            return
+        self.storage.update_job(
+            job_id, status="Executing", step_status="TasksCreated", attempts=job["attempts"] + 1
+        )
+        self._pause()
+        pairs = [tuple(p) for p in job["documents"]]
+        archived, failed, usable = [], [], []
+        seeded: dict[str, Document] = {}
+        generate = 0
+        for doc_type, object_id in pairs:
+            doc = self.world.get(object_id, doc_type)
+            if doc is not None and self.world.is_seeded(object_id):
+                seeded[object_id] = doc
+            if doc is None or (not doc.hasPdf and (not job["generate_missing"] or doc.pdfGenerationFails)):
+                failed.append((doc_type, object_id))
+            elif doc.archived:
+                archived.append((doc_type, object_id))
+            else:
+                generate += not doc.hasPdf
+                usable.append((doc_type, object_id))
+        if archived and not job["ignore_archived"]:
+            ids = ", ".join(i for _, i in archived[:10]) + (" ..." if len(archived) > 10 else "")
+            self.storage.update_job(
+                job_id, status="Error", finished_on=self.clock(), failed=group_documents(archived),
+                reasons=[reason("30", (
+                    f"{len(archived)} document(s) have archived PDFs and cannot be exported ({ids}); "
+                    "set ignoreArchivedFiles to true to skip them"
+                ))],
+            )
+            return
+        if generate:
+            self.storage.update_job(job_id, step_status="GenerateMissPDF")
+            self._pause()
+        self.storage.update_job(job_id, step_status="PdfToZip")
+        self._pause()
+        files = self._write_zips(job, usable, seeded)
+        self.storage.update_job(job_id, step_status="PostProcessing")
+        self._pause()
+        now = self.clock()
+        reasons = None
+        if failed and not usable:
+            status = "Error"
+            reasons = [reason("30", "no document could be exported; see failedDocuments")]
+        elif failed:
+            status = "PartialComplete"
+            reasons = [reason("30", f"{len(failed)} document(s) could not be exported; see failedDocuments")]
+        else:
+            status = "Completed"
+        for f in files:
+            f["expires_at"] = now + self.file_url_ttl
+        self.storage.finish_job(
+            job_id, files, status=status, finished_on=now, reasons=reasons,
+            skipped=group_documents(archived), failed=group_documents(failed),
+        )
+
+    def _write_zips(
+        self, job: dict[str, Any], usable: list[tuple[str, str]], seeded: dict[str, Document]
+    ) -> list[dict[str, Any]]:
+        """One ZIP per ``documents_per_zip`` documents; default-world documents are re-derived
+        per ZIP rather than kept, so memory does not grow with the job."""
+        job_dir = self.jobs_dir / job["id"]
+        shutil.rmtree(job_dir, ignore_errors=True)
+        job_dir.mkdir(parents=True)
+        created = datetime.fromtimestamp(job["created_on"], timezone.utc)
+        date_time = max(created.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+        generated_on = iso(created)
+        index_format = job["index_format"] if job["persist_index"] else None
+        files = []
+        per_zip = self.documents_per_zip
+        for start in range(0, len(usable), per_zip):
+            n = start // per_zip + 1
+            docs = [seeded.get(i) or default_document(i, t) for t, i in usable[start:start + per_zip]]
+            rows = [index_row(d, generated_on) for d in docs]
+            path = job_dir / f"{n}.zip"
+            size = write_zip(
+                path, rows, _pdfs(docs), index_format, date_time, should_stop=self._stop.is_set
+            )
+            files.append({
+                "n": n, "name": f"{job['file_name']}_{n}.zip", "path": str(path.relative_to(self.jobs_dir.parent)),
+                "size": size, "documents": len(docs), "token": secrets.token_urlsafe(32),
+            })
+        if self._stop.is_set():
+            raise Interrupted
+        return files
+
+
+def index_row(doc: Document, generated_on: str) -> dict[str, str]:
+    return {
+        "accountNumber": doc.accountNumber,
+        "documentType": doc.docType,
+        "documentNumber": doc.documentNumber,
+        "documentCreatedOn": doc.documentCreatedOn,
+        "pdfFileName": doc.pdfFileName,
+        "pdfFileCreatedOn": doc.pdfFileCreatedOn if doc.hasPdf else generated_on,
+    }
+
+
+def _pdfs(docs: list[Document]) -> Iterator[bytes]:
+    for doc in docs:
+        yield make_pdf(doc.docType, doc.documentNumber, f"Account {doc.accountNumber}", f"Object ID {doc.id}")

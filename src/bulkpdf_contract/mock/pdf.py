@@ -1,0 +1,53 @@
+"""Tiny, valid one-page PDFs written by hand.
+
+A PDF needs only five objects and a cross-reference table with exact byte offsets; writing them
+here is a dozen lines, faster than any PDF library (a 10,000-document job makes 10,000 of them)
+and adds no dependency. Objects 1-4 are the same in every file, so only the page's content stream
+and the offsets after it are computed per document.
+"""
+
+from __future__ import annotations
+
+_HEADER = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+_FIXED = (
+    b"<< /Type /Catalog /Pages 2 0 R >>",
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+    b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+)
+
+
+def _prefix() -> tuple[bytes, list[int]]:
+    out = bytearray(_HEADER)
+    offsets = []
+    for number, body in enumerate(_FIXED, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    return bytes(out), offsets
+
+
+_PREFIX, _OFFSETS = _prefix()
+
+
+def pdf_text(value: str) -> bytes:
+    """A PDF literal string body: Latin-1 where possible, ``?`` otherwise, ``\\ ( )`` escaped."""
+    raw = value.encode("latin-1", "replace")
+    raw = bytes(b if 32 <= b != 127 else 63 for b in raw)
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def make_pdf(*lines: str) -> bytes:
+    """A one-page PDF showing ``lines`` (e.g. document type, number, account), one per row."""
+    text = b"".join(
+        b"BT /F1 %d Tf 72 %d Td (%s) Tj ET\n" % (20 if i == 0 else 12, 720 - 24 * i, pdf_text(line))
+        for i, line in enumerate(lines)
+    )
+    stream_offset = len(_PREFIX)
+    obj5 = b"5 0 obj\n<< /Length %d >>\nstream\n%sendstream\nendobj\n" % (len(text), text)
+    xref_offset = stream_offset + len(obj5)
+    xref = b"xref\n0 6\n0000000000 65535 f \n" + b"".join(
+        b"%010d 00000 n \n" % offset for offset in (*_OFFSETS, stream_offset)
+    )
+    trailer = b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_offset
+    return b"".join((_PREFIX, obj5, xref, trailer))

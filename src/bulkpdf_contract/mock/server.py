@@ -1,0 +1,76 @@
+"""Running the mock under uvicorn in a background thread, on a free port of 127.0.0.1.
+
+The socket is bound here (port 0 lets the OS choose) and handed to uvicorn, so the URL is known
+before the server starts and no other process can take the port in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import uvicorn
+
+
+@dataclass
+class RunningServer:
+    url: str
+    app: Any
+    server: uvicorn.Server = field(repr=False)
+    thread: threading.Thread = field(repr=False)
+
+    @property
+    def state(self):
+        """The mock's state (data directory, storage, world), when ``app`` is the mock."""
+        return getattr(getattr(self.app, "state", None), "mock", None)
+
+    @property
+    def data_dir(self):
+        return self.state.data_dir if self.state is not None else None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Shut down (lifespan shutdown runs: the mock stops its workers and closes its database)."""
+        if self.thread.is_alive():
+            self.server.should_exit = True
+            self.thread.join(timeout)
+
+
+def start_server(app: Any = None, *, host: str = "127.0.0.1", port: int = 0, **create_app_kwargs: Any) -> RunningServer:
+    """Start ``app`` (default: ``create_app(**create_app_kwargs)``) and return once it accepts connections."""
+    if app is None:
+        from .app import create_app
+
+        app = create_app(**create_app_kwargs)
+    elif create_app_kwargs:
+        raise TypeError("pass either app or create_app arguments, not both")
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bulkpdf-mock-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"the mock server did not start on {host}:{bound_port}")
+        time.sleep(0.005)
+    url_host = f"[{host}]" if ":" in host else host
+    return RunningServer(f"http://{url_host}:{bound_port}", app, server, thread)
+
+
+@contextlib.contextmanager
+def run_server(app: Any = None, *, host: str = "127.0.0.1", port: int = 0, **create_app_kwargs: Any) -> Iterator[RunningServer]:
+    """``with run_server(job_delay=0.1) as server: httpx.get(server.url + ...)``; stops on exit."""
+    running = start_server(app, host=host, port=port, **create_app_kwargs)
+    try:
+        yield running
+    finally:
+        running.stop()
