@@ -141,7 +141,7 @@ def create_app(
         Route(COLLECTION_PATH + "/{jobId}", _endpoint(job_resource), methods=None),
         Route("/_mock/capabilities", _endpoint(capabilities), methods=None),
         Route("/_mock/documents", _endpoint(mock_documents), methods=None),
-        Route(FILES_PREFIX + "/{token}/{name}", _endpoint(download), methods=None),
+        Route(FILES_PREFIX + "/{token}/{name:path}", _endpoint(download), methods=None),
         Route("/{path:path}", _endpoint(not_found), methods=None),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -140,6 +140,7 @@ class JobRunner:
         job = self.storage.job(job_id)
         if job is None or job["status"] not in ACTIVE:
             return
+        self._pause()
         self.storage.update_job(
             job_id, status="Executing", step_status="TasksCreated", attempts=job["attempts"] + 1
         )

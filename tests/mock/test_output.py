@@ -1,0 +1,180 @@
+"""Jobs and what they produce: statuses, ZIP names and sizes, index files, real PDFs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pypdf
+import pytest
+
+from bulkpdf_contract.mock.archive import INDEX_COLUMNS
+from bulkpdf_contract.validators import validate_response
+
+from mock_support import ids, seed_request
+
+
+def test_seed_request_produces_the_documented_zip_with_its_index(api):
+    response = api.post_job()
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"jobId", "invalidIds", "success"}
+    assert body["success"] is True and body["invalidIds"] == []
+    assert validate_response(200, body, response.headers, method="POST") == []
+
+    job = api.wait(body["jobId"])
+    assert job["status"] == "Completed" and job["stepStatus"] == "PostProcessing"
+    assert job["jobName"] == "BulkPDFGenerationJobV1"
+    assert len(job["fileUrls"]) == 1
+    assert job["fileUrls"][0].rsplit("/", 1)[1] == "all-invoices-posted-jan-2024_1.zip"
+    final = api.get_job(body["jobId"])
+    assert validate_response(200, final.content, final.headers, method="GET") == []
+
+    (archive,) = api.zips(job)
+    index = json.loads(archive.read("index.json"))
+    rows = index["_metadata"]
+    assert [list(r) for r in rows] == [list(INDEX_COLUMNS)] * 2
+    requested = seed_request()["documents"][0]["objectIds"]
+    assert [r["documentNumber"] for r in rows] == [f"INV{i.upper()}" for i in requested]
+    assert all(r["documentType"] == "Invoice" for r in rows)
+    assert archive.namelist() == ["index.json"] + [r["pdfFileName"] for r in rows]
+    for row in rows:
+        reader = pypdf.PdfReader(io.BytesIO(archive.read(row["pdfFileName"])), strict=True)
+        assert len(reader.pages) == 1
+        assert row["documentNumber"] in reader.pages[0].extract_text()
+
+
+def test_the_same_id_always_gets_the_same_names(make_api):
+    names = []
+    for _ in range(2):
+        api = make_api()
+        job = api.wait(api.post_job().json()["jobId"])
+        names.append(api.zips(job)[0].namelist())
+    assert names[0] == names[1]
+
+
+def test_csv_index_has_the_six_columns_in_order(api):
+    body = {**seed_request(), "indexFileFormat": "CSV"}
+    job = api.wait(api.post_job(body).json()["jobId"])
+    (archive,) = api.zips(job)
+    assert archive.namelist()[0] == "index.csv"
+    rows = list(csv.reader(io.StringIO(archive.read("index.csv").decode())))
+    assert tuple(rows[0]) == INDEX_COLUMNS
+    assert [r[4] for r in rows[1:]] == archive.namelist()[1:]
+
+
+def test_no_index_when_persist_index_file_is_false(api):
+    body = {**seed_request(), "persistIndexFile": False}
+    job = api.wait(api.post_job(body).json()["jobId"])
+    (archive,) = api.zips(job)
+    assert len(archive.namelist()) == 2
+    assert all(name.endswith(".pdf") for name in archive.namelist())
+
+
+def test_documents_are_split_into_zips_of_documents_per_zip(make_api):
+    api = make_api(documents_per_zip=3)
+    object_ids = ids(7)
+    body = {"documents": [{"docType": "Invoice", "objectIds": object_ids[:4]},
+                          {"docType": "CreditMemo", "objectIds": object_ids[4:]}],
+            "fileName": "batch", "indexFileFormat": "JSON"}
+    job = api.wait(api.post_job(body).json()["jobId"])
+    assert [u.rsplit("/", 1)[1] for u in job["fileUrls"]] == ["batch_1.zip", "batch_2.zip", "batch_3.zip"]
+    archives = api.zips(job)
+    metadata = [json.loads(a.read("index.json"))["_metadata"] for a in archives]
+    assert [len(m) for m in metadata] == [3, 3, 1]
+    numbers = [row["documentNumber"] for m in metadata for row in m]
+    assert numbers == [("INV" if i < 4 else "CM") + oid.upper() for i, oid in enumerate(object_ids)]
+    for archive, rows in zip(archives, metadata):
+        assert archive.namelist()[1:] == [r["pdfFileName"] for r in rows]
+
+
+def test_default_limit_is_the_contracts_1000_per_zip(make_api):
+    api = make_api()
+    body = {"documents": [{"docType": "Invoice", "objectIds": ids(1001)}], "fileName": "big",
+            "indexFileFormat": "CSV", "persistIndexFile": True}
+    job = api.wait(api.post_job(body).json()["jobId"], timeout=60)
+    first, second = api.zips(job)
+    assert len(first.namelist()) == 1001 and len(second.namelist()) == 2
+
+
+def test_status_moves_through_the_steps_in_order(make_api):
+    api = make_api(job_delay=0.15)
+    world = [{"id": i, "hasPdf": False} for i in ids(2)]
+    api.client.post("/_mock/documents", json=world, headers={"Authorization": "Bearer bulkpdf-test-token"})
+    body = {**seed_request(), "documents": [{"docType": "Invoice", "objectIds": ids(2)}], "generateMissingPDF": True}
+    job_id = api.post_job(body).json()["jobId"]
+    seen = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        job = api.get_job(job_id).json()
+        pair = (job["status"], job["stepStatus"])
+        if not seen or seen[-1] != pair:
+            seen.append(pair)
+        if job["status"] == "Completed":
+            break
+        time.sleep(0.02)
+    assert seen[0] == ("Submitted", "JobCreated")
+    assert seen[-1] == ("Completed", "PostProcessing")
+    steps = [step for _, step in seen]
+    order = ["JobCreated", "TasksCreated", "GenerateMissPDF", "PdfToZip", "PostProcessing"]
+    assert steps == sorted(steps, key=order.index)
+    assert {"TasksCreated", "GenerateMissPDF", "PdfToZip"} <= set(steps)
+    running = [job for job in seen if job[0] == "Executing"]
+    assert running and all(job == ("Completed", "PostProcessing") for job in seen[len(running) + 1:])
+
+
+def test_file_urls_are_unguessable_and_expire(make_api):
+    api = make_api(file_url_ttl=1.0)
+    job = api.wait(api.post_job().json()["jobId"])
+    url = job["fileUrls"][0]
+    token = url.rsplit("/", 2)[1]
+    assert len(token) >= 43  # 32 random bytes, URL-safe base64
+    assert api.download(url).status_code == 200
+    wrong = url.replace(token, token[:-4] + "AAAA")
+    denied = api.download(wrong)
+    assert denied.status_code == 403 and b"<Code>AccessDenied</Code>" in denied.content
+    assert api.download(url.rsplit("/", 1)[0] + "/other_1.zip").status_code == 403
+    time.sleep(1.1)
+    expired = api.download(url)
+    assert expired.status_code == 403
+    assert expired.headers["content-type"].startswith("application/xml")
+    assert b"Request has expired" in expired.content
+    assert api.get_job(job["jobId"]).json()["fileUrls"] == [url]  # Zuora cannot regenerate a URL
+
+
+def test_zip_on_disk_stays_inside_the_data_directory_whatever_the_file_name(make_api, tmp_path):
+    """A lenient contract (any fileName) still never writes outside the job's own directory."""
+    from bulkpdf_contract.spec import contract_from_dict, load_contract
+
+    spec = contract_from_dict(load_contract().spec).spec
+    file_name = spec["components"]["schemas"]["POSTBulkPdfGenerationJobRequestType"]["properties"]["fileName"]
+    file_name.pop("pattern")
+    file_name["maxLength"] = 100
+    api = make_api(contract=contract_from_dict(spec))
+    body = {**seed_request(), "fileName": "../../escape\\x:y"}
+    job = api.wait(api.post_job(body).json()["jobId"])
+    assert job["status"] == "Completed"
+    data_dir = api.state.data_dir
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(data_dir in p.parents for p in written)
+    assert sorted(p.name for p in (data_dir / "jobs" / job["jobId"]).iterdir()) == ["1.zip"]
+    assert job["fileUrls"][0].rsplit("/", 1)[1] == "..%2F..%2Fescape%5Cx%3Ay_1.zip"
+    assert api.download(job["fileUrls"][0]).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "JSON"])
+def test_index_values_that_look_like_formulas_are_neutralised_in_csv(make_api, fmt):
+    doc = {"id": ids(1)[0], "accountNumber": "=HYPERLINK(\"http://x\")", "documentNumber": "+INV1",
+           "pdfFileName": "-1.pdf"}
+    api = make_api(documents=[doc])
+    body = {**seed_request(), "documents": [{"docType": "Invoice", "objectIds": ids(1)}], "indexFileFormat": fmt}
+    (archive,) = api.zips(api.wait(api.post_job(body).json()["jobId"]))
+    if fmt == "CSV":
+        row = list(csv.reader(io.StringIO(archive.read("index.csv").decode())))[1]
+        assert row[0] == "'=HYPERLINK(\"http://x\")" and row[2] == "'+INV1" and row[4] == "'-1.pdf"
+    else:  # JSON is data, not a spreadsheet: values unchanged
+        row = json.loads(archive.read("index.json"))["_metadata"][0]
+        assert row["accountNumber"] == doc["accountNumber"]
+    assert archive.namelist()[1] == "-1.pdf"
