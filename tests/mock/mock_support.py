@@ -64,6 +64,7 @@ class Api:
     app: Any
     client: Any
     server: Any = None
+    closed: bool = False
 
     @property
     def state(self):
@@ -101,6 +102,9 @@ class Api:
         return out
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         if self.kind == "asgi":
             self.client.close()
             self.state.close()

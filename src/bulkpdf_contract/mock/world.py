@@ -28,6 +28,16 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\<>:\"|?*]")
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """Numbers stay strings: an all-digit object ID such as 000...01 must not become the int 1."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Document:
     """One billing document as the world knows it (field names as in the YAML and over HTTP)."""
@@ -131,7 +141,7 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"cannot read the documents file {path}: {exc}") from None
         try:
-            source = yaml.safe_load(text)
+            source = yaml.load(text, Loader=_YamlLoader)
         except yaml.YAMLError as exc:
             raise ValueError(f"{path} is not valid YAML: {exc}") from None
     open_world = None

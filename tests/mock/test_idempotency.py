@@ -1,0 +1,118 @@
+"""Idempotency-Key: replay, scope, retention, 409 in flight, 422 elsewhere, and under concurrency."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from bulkpdf_contract.spec import COLLECTION_PATH
+
+from mock_support import AUTH, seed_request
+
+
+def job_count(api) -> int:
+    return api.state.storage.query("SELECT count(*) FROM jobs")[0][0]
+
+
+def test_same_key_replays_status_headers_and_body_and_creates_no_second_job(api):
+    first = api.post_job(headers={"Idempotency-Key": "key-1"})
+    again = api.post_job(headers={"Idempotency-Key": "key-1", "Zuora-Track-Id": "retry"})
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["Zuora-Request-Id"] == first.headers["Zuora-Request-Id"]
+    assert again.headers["Zuora-Track-Id"] == "retry"  # the echo belongs to this request
+    assert job_count(api) == 1
+
+
+def test_a_different_body_with_the_same_key_replays_the_first_result(api):
+    first = api.post_job(headers={"Idempotency-Key": "key-2"})
+    other = api.post_job({**seed_request(), "fileName": "different"}, headers={"Idempotency-Key": "key-2"})
+    invalid = api.post_job({"nonsense": True}, headers={"Idempotency-Key": "key-2"})
+    assert other.json() == first.json() == invalid.json()
+    assert job_count(api) == 1
+
+
+def test_errors_are_stored_and_replayed_too(api):
+    bad = api.post_job({**seed_request(), "fileName": "x" * 33}, headers={"Idempotency-Key": "key-3"})
+    good = api.post_job(headers={"Idempotency-Key": "key-3"})
+    assert bad.status_code == good.status_code == 400 and bad.content == good.content
+    assert job_count(api) == 0
+
+
+def test_keys_are_scoped_per_token_and_entity(make_api):
+    api = make_api(token=["a", "b"])
+    post = lambda headers: api.client.post(COLLECTION_PATH, json=seed_request(), headers={"Idempotency-Key": "k", **headers})  # noqa: E731
+    jobs = {
+        post({"Authorization": "Bearer a"}).json()["jobId"],
+        post({"Authorization": "Bearer b"}).json()["jobId"],
+        post({"Authorization": "Bearer a", "Zuora-Entity-Ids": "e2"}).json()["jobId"],
+        post({"Authorization": "Bearer a"}).json()["jobId"],
+    }
+    assert len(jobs) == 3
+
+
+def test_keys_expire_after_the_retention_time(make_api):
+    api = make_api(idempotency_ttl=0.5)
+    first = api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"]
+    assert api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"] == first
+    time.sleep(0.6)
+    assert api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"] != first
+
+
+def test_a_key_in_flight_gets_409(make_api):
+    api = make_api(request_delay=0.5)
+    results = {}
+
+    def slow():
+        results["first"] = api.post_job(headers={"Idempotency-Key": "busy"})
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.2)
+    conflict = api.post_job(headers={"Idempotency-Key": "busy"})
+    thread.join()
+    assert conflict.status_code == 409, conflict.text
+    assert conflict.json()["reasons"][0]["code"].endswith("50")
+    assert results["first"].status_code == 200
+    assert api.post_job(headers={"Idempotency-Key": "busy"}).json() == results["first"].json()
+
+
+def test_a_key_reused_on_another_url_or_method_gets_422(api):
+    job_id = api.post_job(headers={"Idempotency-Key": "used"}).json()["jobId"]
+    other_url = api.client.post(f"{COLLECTION_PATH}/{job_id}", json={}, headers={**AUTH, "Idempotency-Key": "used"})
+    other_method = api.client.request("PATCH", COLLECTION_PATH, json={}, headers={**AUTH, "Idempotency-Key": "used"})
+    for response in (other_url, other_method):
+        assert response.status_code == 422, response.text
+        assert "used" in response.json()["reasons"][0]["message"]
+    fresh = api.client.request("PATCH", COLLECTION_PATH, json={}, headers={**AUTH, "Idempotency-Key": "new"})
+    assert fresh.status_code == 405
+
+
+def test_concurrent_requests_with_shared_keys_create_one_job_per_key(make_api):
+    """32 threads over real connections (or the ASGI app), 10 keys x 8 requests each."""
+    api = make_api()
+    if api.kind == "http":
+        clients = [httpx.Client(base_url=api.server.url, timeout=30) for _ in range(8)]
+        post = lambda i, key: clients[i % 8].post(COLLECTION_PATH, json=seed_request(), headers={**AUTH, "Idempotency-Key": key})  # noqa: E731
+    else:
+        post = lambda i, key: api.post_job(headers={"Idempotency-Key": key})  # noqa: E731
+    keys = [f"key-{i % 10}" for i in range(80)]
+    with ThreadPoolExecutor(32) as pool:
+        responses = list(pool.map(lambda pair: post(*pair), enumerate(keys)))
+    assert all(r.status_code == 200 for r in responses), {r.status_code for r in responses}
+    by_key: dict[str, set] = {}
+    for key, response in zip(keys, responses):
+        by_key.setdefault(key, set()).add(response.json()["jobId"])
+    assert all(len(jobs) == 1 for jobs in by_key.values())
+    assert job_count(api) == 10
+    if api.kind == "http":
+        for client in clients:
+            client.close()
+
+
+def test_requests_without_a_key_always_create_new_jobs(api):
+    first, second = api.post_job().json()["jobId"], api.post_job().json()["jobId"]
+    assert first != second and job_count(api) == 2
