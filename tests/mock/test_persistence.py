@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bulkpdf_contract.mock import create_app, run_server
-from bulkpdf_contract.mock.archive import INDEX_COLUMNS, write_zip
+from bulkpdf_contract.mock.archive import INDEX_COLUMNS, Stopped, write_zip
 
 from mock_support import AUTH, ids, seed_request
 
@@ -93,7 +93,7 @@ def test_a_partial_zip_is_never_left_behind(tmp_path):
     target = tmp_path / "1.zip"
     rows = [{**dict.fromkeys(INDEX_COLUMNS, "x"), "pdfFileName": f"{i}.pdf"} for i in range(3)]
     calls = iter([False, True, True])
-    with pytest.raises(InterruptedError):
+    with pytest.raises(Stopped):
         write_zip(target, rows, (b"%PDF" for _ in rows), None, (2024, 1, 1, 0, 0, 0), should_stop=lambda: next(calls))
     assert list(tmp_path.iterdir()) == []
     write_zip(target, rows, (b"%PDF" for _ in rows), "JSON", (2024, 1, 1, 0, 0, 0))

@@ -53,7 +53,7 @@ from .body import ApiError, check_content_type, content_coding, inflate, parse_j
 from .jobs import RESOURCE_CODE
 from .state import MockConfig, MockState, make_temporary_dir
 from .storage import IdempotencyRecord, StoredResponse
-from .world import World, load_documents, parse_documents
+from .world import DEFAULT, World, load_documents, parse_documents
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
@@ -487,8 +487,8 @@ async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict
     for group in body["documents"]:
         doc_type = group["docType"]
         for object_id in group["objectIds"]:
-            doc = world.get(object_id, doc_type)
-            if doc is None or (not doc.hasPdf and not generate):
+            doc = world.lookup(object_id, doc_type)
+            if doc is None or (doc is not DEFAULT and not doc.hasPdf and not generate):
                 invalid.append(object_id)
             else:
                 usable.append((doc_type, object_id))

@@ -35,6 +35,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]")
 
 
+class Stopped(Exception):
+    """``should_stop`` said so: the ZIP was abandoned (not an I/O error: the job is not failed)."""
+
+
 def safe_entry_name(name: str) -> str:
     """A ZIP entry name that cannot leave the extraction directory (no separators, no ``..``)."""
     name = _UNSAFE.sub("_", name).strip()
@@ -79,7 +83,7 @@ def write_zip(
                 zf.writestr(_info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format))
             for row, pdf in zip(rows, pdfs):
                 if should_stop():
-                    raise InterruptedError("the server is shutting down")
+                    raise Stopped("the server is shutting down")
                 zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf)
         os.replace(part, path)
     except BaseException:

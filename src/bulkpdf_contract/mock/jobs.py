@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .archive import write_zip
+from .archive import Stopped, write_zip
 from .pdf import make_pdf
 from .storage import ACTIVE, Storage
-from .world import Document, World, default_document, iso
+from .world import DEFAULT, Document, World, default_document, iso
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
@@ -117,11 +117,15 @@ class JobRunner:
         if self._stop.wait(self.job_delay) if self.job_delay else self._stop.is_set():
             raise Interrupted
 
+    def _step(self, job_id: str, step: str) -> None:
+        self.storage.update_job(job_id, step_status=step)
+        self._pause()
+
     # -- one job -------------------------------------------------------------------------------
     def run(self, job_id: str) -> None:
         try:
             self._run(job_id)
-        except Interrupted:
+        except (Interrupted, Stopped):
             log.info("job %s interrupted by shutdown; it resumes when the server restarts", job_id)
         except OSError as exc:
             log.error("job %s failed: %s", job_id, exc)
@@ -145,21 +149,25 @@ class JobRunner:
             job_id, status="Executing", step_status="TasksCreated", attempts=job["attempts"] + 1
         )
         self._pause()
-        pairs = [tuple(p) for p in job["documents"]]
+        pairs = job.pop("documents")
         archived, failed, usable = [], [], []
         seeded: dict[str, Document] = {}
         generate = 0
-        for doc_type, object_id in pairs:
-            doc = self.world.get(object_id, doc_type)
-            if doc is not None and self.world.is_seeded(object_id):
+        for pair in pairs:
+            doc_type, object_id = pair
+            doc = self.world.lookup(object_id, doc_type)
+            if doc is DEFAULT:
+                usable.append(pair)
+                continue
+            if doc is not None:
                 seeded[object_id] = doc
             if doc is None or (not doc.hasPdf and (not job["generate_missing"] or doc.pdfGenerationFails)):
-                failed.append((doc_type, object_id))
+                failed.append(pair)
             elif doc.archived:
-                archived.append((doc_type, object_id))
+                archived.append(pair)
             else:
                 generate += not doc.hasPdf
-                usable.append((doc_type, object_id))
+                usable.append(pair)
         if archived and not job["ignore_archived"]:
             ids = ", ".join(i for _, i in archived[:10]) + (" ..." if len(archived) > 10 else "")
             self.storage.update_job(
@@ -171,13 +179,11 @@ class JobRunner:
             )
             return
         if generate:
-            self.storage.update_job(job_id, step_status="GenerateMissPDF")
-            self._pause()
-        self.storage.update_job(job_id, step_status="PdfToZip")
-        self._pause()
+            self._step(job_id, "GenerateMissPDF")
+        self._step(job_id, "PdfToZip")
         files = self._write_zips(job, usable, seeded)
-        self.storage.update_job(job_id, step_status="PostProcessing")
-        self._pause()
+        if self.job_delay:  # without a delay nobody could see it: save the write
+            self._step(job_id, "PostProcessing")
         now = self.clock()
         reasons = None
         if failed and not usable:
@@ -191,7 +197,7 @@ class JobRunner:
         for f in files:
             f["expires_at"] = now + self.file_url_ttl
         self.storage.finish_job(
-            job_id, files, status=status, finished_on=now, reasons=reasons,
+            job_id, files, status=status, step_status="PostProcessing", finished_on=now, reasons=reasons,
             skipped=group_documents(archived), failed=group_documents(failed),
         )
 

@@ -8,6 +8,9 @@ and the offsets after it are computed per document.
 
 from __future__ import annotations
 
+import functools
+import re
+
 _HEADER = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
 _FIXED = (
     b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -30,24 +33,35 @@ def _prefix() -> tuple[bytes, list[int]]:
 _PREFIX, _OFFSETS = _prefix()
 
 
+_PLAIN = re.compile(r"[ -'*-\[\]-~]*")  # printable ASCII without ( ) \\
+
+
 def pdf_text(value: str) -> bytes:
     """A PDF literal string body: Latin-1 where possible, ``?`` otherwise, ``\\ ( )`` escaped."""
+    if _PLAIN.fullmatch(value):
+        return value.encode("ascii")
     raw = value.encode("latin-1", "replace")
     raw = bytes(b if 32 <= b != 127 else 63 for b in raw)
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
+_LINE = b"BT /F1 %d Tf 72 %d Td (%s) Tj ET\n"
+_XREF_HEAD = b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in _OFFSETS)
+
+
+@functools.lru_cache(maxsize=8)
+def _text_template(count: int) -> bytes:
+    """Content-stream text for ``count`` lines with ``%s`` slots: a title row, then smaller rows."""
+    return b"".join(
+        _LINE.replace(b"%s", b"%%s") % (20 if i == 0 else 12, 720 - 24 * i) for i in range(count)
+    )
+
+
 def make_pdf(*lines: str) -> bytes:
     """A one-page PDF showing ``lines`` (e.g. document type, number, account), one per row."""
-    text = b"".join(
-        b"BT /F1 %d Tf 72 %d Td (%s) Tj ET\n" % (20 if i == 0 else 12, 720 - 24 * i, pdf_text(line))
-        for i, line in enumerate(lines)
-    )
-    stream_offset = len(_PREFIX)
+    text = _text_template(len(lines)) % tuple(map(pdf_text, lines))
     obj5 = b"5 0 obj\n<< /Length %d >>\nstream\n%sendstream\nendobj\n" % (len(text), text)
-    xref_offset = stream_offset + len(obj5)
-    xref = b"xref\n0 6\n0000000000 65535 f \n" + b"".join(
-        b"%010d 00000 n \n" % offset for offset in (*_OFFSETS, stream_offset)
+    stream_offset = len(_PREFIX)
+    return b"%s%s%s%010d 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        _PREFIX, obj5, _XREF_HEAD, stream_offset, stream_offset + len(obj5)
     )
-    trailer = b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_offset
-    return b"".join((_PREFIX, obj5, xref, trailer))

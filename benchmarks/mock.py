@@ -1,0 +1,249 @@
+"""Benchmark of the mock server, against baselines measured in the same run.
+
+1. POST throughput: requests/second of ``POST /v1/operations/bulk-pdf`` (the seed request, each
+   one creating a job that the mock then zips) at 32 concurrent keep-alive connections, against
+   a bare Starlette endpoint returning a JSON 200, both under uvicorn in their own process on
+   127.0.0.1. The load generator is a small raw-socket HTTP/1.1 client in this process, so the
+   servers, not an HTTP client library, are what is measured. Target: ratio >= 0.5.
+2. A 10,000-document job (POST to Completed, over HTTP, 10 ZIPs with JSON index files) against
+   writing the same bytes (the same PDFs and index files, generated before the clock starts)
+   with ``zipfile`` directly at the same compression. Target: ratio <= 1.5.
+3. Peak memory of the server process during a 2,000- and a 10,000-document job (RSS high-water
+   mark and the Python heap peak from tracemalloc). Target: <= 200 MB and flat in the number of
+   documents.
+
+Run: ``.venv/bin/python benchmarks/mock.py`` (about a minute on 2 cores; ``--quick`` for less).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+TOKEN = "bench-token"
+_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.I)
+
+
+# -- servers (run in child processes) ---------------------------------------------------------------
+def bare_app():
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def endpoint(request):
+        return JSONResponse({"jobId": "402880de8ce7edc3018ce7f18404312a", "invalidIds": [], "success": True})
+
+    return Starlette(routes=[Route("/v1/operations/bulk-pdf", endpoint, methods=["POST"])])
+
+
+def serve(kind: str, port: int) -> None:
+    import uvicorn
+
+    if kind == "bare":
+        app = bare_app()
+    else:
+        from bulkpdf_contract.mock import create_app
+
+        app = create_app(tempfile.mkdtemp(prefix="bulkpdf-bench-"), TOKEN)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_child(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+# -- load generator ---------------------------------------------------------------------------------
+def seed_body() -> bytes:
+    from bulkpdf_contract.spec import load_contract
+
+    return json.dumps(load_contract().request_examples()["seed"]).encode()
+
+
+async def _connection(port: int, request: bytes, budget: list[int], statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while budget[0] > 0:
+            budget[0] -= 1
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            await reader.readexactly(int(_LENGTH.search(head).group(1)))
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+async def _load(port: int, total: int, concurrency: int) -> tuple[float, dict[int, int]]:
+    body = seed_body()
+    request = (
+        b"POST /v1/operations/bulk-pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    statuses: dict[int, int] = {}
+    await asyncio.gather(*(_connection(port, request, [total // concurrency], statuses) for _ in range(2)))
+    statuses.clear()  # warm-up done
+    budget = [total]
+    started = time.perf_counter()
+    await asyncio.gather(*(_connection(port, request, budget, statuses) for _ in range(concurrency)))
+    return total / (time.perf_counter() - started), statuses
+
+
+def throughput(kind: str, total: int, concurrency: int) -> float:
+    port = free_port()
+    child = start_child("--serve", kind, "--port", str(port))
+    try:
+        wait_for_port(port)
+        rps, statuses = asyncio.run(_load(port, total, concurrency))
+    finally:
+        child.terminate()
+        child.wait(30)
+    if set(statuses) != {200}:
+        raise RuntimeError(f"{kind}: unexpected statuses {statuses}")
+    return rps
+
+
+# -- the big job and its zipfile baseline (child processes) -----------------------------------------
+def job_ids(n: int) -> list[str]:
+    return [f"{i:032x}" for i in range(1, n + 1)]
+
+
+def run_job(n: int, trace: bool) -> dict:
+    import httpx
+
+    from bulkpdf_contract.mock import run_server
+
+    body = {"documents": [{"docType": "Invoice", "objectIds": job_ids(n)}], "fileName": "bench",
+            "indexFileFormat": "JSON"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with run_server(data_dir=tempfile.mkdtemp(prefix="bulkpdf-bench-"), token=TOKEN) as server, \
+            httpx.Client(base_url=server.url, headers=auth, timeout=60) as client:
+        client.post("/v1/operations/bulk-pdf", json={**body, "documents": [{"docType": "Invoice", "objectIds": job_ids(1)}]})
+        if trace:
+            tracemalloc.start()
+        started = time.perf_counter()
+        job_id = client.post("/v1/operations/bulk-pdf", json=body).json()["jobId"]
+        while (job := client.get(f"/v1/operations/bulk-pdf/{job_id}").json())["status"] in ("Submitted", "Executing"):
+            time.sleep(0.01)
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+        assert job["status"] == "Completed" and len(job["fileUrls"]) == -(-n // 1000), job
+    return {"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_mb": rss_before, "traced_peak_mb": peak}
+
+
+def run_zipfile(n: int) -> dict:
+    """The same entries (index first, then the PDFs), same names, same bytes, same compression."""
+    from bulkpdf_contract.mock.archive import render_index
+    from bulkpdf_contract.mock.jobs import _pdfs, index_row
+    from bulkpdf_contract.mock.world import default_document
+
+    docs = [default_document(i, "Invoice") for i in job_ids(n)]
+    chunks = []
+    for start in range(0, n, 1000):
+        part = docs[start:start + 1000]
+        rows = [index_row(d, "") for d in part]
+        chunks.append((render_index(rows, "JSON"), [(r["pdfFileName"], pdf) for r, pdf in zip(rows, _pdfs(part))]))
+    out = Path(tempfile.mkdtemp(prefix="bulkpdf-bench-"))
+    started = time.perf_counter()
+    for number, (index, entries) in enumerate(chunks, start=1):
+        with zipfile.ZipFile(out / f"bench_{number}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("index.json", index)
+            for name, pdf in entries:
+                zf.writestr(name, pdf)
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_json(*args: str) -> dict:
+    child = start_child(*args)
+    out, _ = child.communicate(timeout=600)
+    if child.returncode != 0:
+        raise RuntimeError(f"benchmark child {args} failed")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# -- main -------------------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--documents", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat each measurement, keep the best")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
+    parser.add_argument("--serve", choices=["bare", "mock"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--job", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--zipfile", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
+    if args.job:
+        print(json.dumps(run_job(args.job, args.trace)))
+        return 0
+    if args.zipfile:
+        print(json.dumps(run_zipfile(args.zipfile)))
+        return 0
+    if args.quick:
+        args.requests, args.rounds = 1500, 1
+
+    print(f"POST throughput, {args.concurrency} concurrent connections, {args.requests} requests, best of {args.rounds}")
+    bare = mock = 0.0
+    for _ in range(args.rounds):  # interleaved, so background load hits both alike
+        bare = max(bare, throughput("bare", args.requests, args.concurrency))
+        mock = max(mock, throughput("mock", args.requests, args.concurrency))
+    print(f"  bare Starlette JSON 200 (baseline): {bare:8.0f} req/s")
+    print(f"  mock POST (validate, store, job):    {mock:8.0f} req/s")
+    print(f"  ratio mock/baseline: {mock / bare:.2f}  (target >= 0.5)")
+
+    n = args.documents
+    print(f"\n{n:,}-document job (POST to Completed over HTTP), best of {args.rounds}")
+    job = min((child_json("--job", str(n)) for _ in range(args.rounds)), key=lambda r: r["seconds"])
+    base = min((child_json("--zipfile", str(n)) for _ in range(args.rounds)), key=lambda r: r["seconds"])
+    print(f"  zipfile writing the same bytes (baseline): {base['seconds']:.2f} s")
+    print(f"  mock job:                                  {job['seconds']:.2f} s")
+    print(f"  ratio job/baseline: {job['seconds'] / base['seconds']:.2f}  (target <= 1.5)")
+
+    print("\nPeak memory of the server process during one job")
+    small_n = max(1, n // 5)
+    for size in (small_n, n):
+        result = child_json("--job", str(size), "--trace")
+        print(f"  {size:>6,} documents: RSS high-water {result['rss_mb']:6.1f} MB "
+              f"(before the server started {result['rss_before_mb']:.1f} MB), "
+              f"Python heap peak during the job {result['traced_peak_mb']:.1f} MB")
+    print("  target: <= 200 MB and flat in the number of documents")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
