@@ -35,11 +35,22 @@ def test_a_different_body_with_the_same_key_replays_the_first_result(api):
     assert job_count(api) == 1
 
 
-def test_errors_are_stored_and_replayed_too(api):
+def test_a_rejected_request_leaves_the_key_free_for_the_fixed_request(api):
     bad = api.post_job({**seed_request(), "fileName": "x" * 33}, headers={"Idempotency-Key": "key-3"})
+    assert bad.status_code == 400
     good = api.post_job(headers={"Idempotency-Key": "key-3"})
-    assert bad.status_code == good.status_code == 400 and bad.content == good.content
-    assert job_count(api) == 0
+    assert good.status_code == 200 and job_count(api) == 1
+    assert api.post_job(headers={"Idempotency-Key": "key-3"}).json() == good.json()
+
+
+def test_a_no_usable_id_answer_is_a_result_and_is_replayed(make_api):
+    api = make_api(documents=[])
+    first = api.post_job(headers={"Idempotency-Key": "key-4"})
+    assert first.status_code == 400 and first.json()["reasons"][0]["code"] == "51580020"
+    api.client.post("/_mock/documents", json=[{"id": i} for i in seed_request()["documents"][0]["objectIds"]],
+                    headers=AUTH)
+    again = api.post_job(headers={"Idempotency-Key": "key-4"})
+    assert again.status_code == 400 and again.content == first.content
 
 
 def test_keys_are_scoped_per_token_and_entity(make_api):

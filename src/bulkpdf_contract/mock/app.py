@@ -14,6 +14,14 @@ category of Zuora's error-code scheme (11 authentication, 20 invalid value, 21 u
 22 missing field, 30 business rule, 40 not found, 45 unsupported method, 50 locking,
 70 rate/concurrency limit, 90 malformed JSON).
 
+Idempotency-Key (per token and ``Zuora-Entity-Ids``, kept ``idempotency_ttl`` seconds): the
+same key replays the stored status, body, ``Content-Type`` and ``Zuora-Request-Id`` without a
+second job (the ``Zuora-Track-Id`` echo and rate headers belong to the replaying request);
+another body with the same key replays too (the spec's contract decision); a key in flight gets
+409, a key used on another URL or method 422. A request rejected by validation (400, 413, 415)
+ran nothing and is not stored, so the client can fix it and retry with the same key; Zuora's
+"no usable document ID" 400 is a result and is stored.
+
 Mock extensions (not Zuora's API): ``/_mock/capabilities``, ``/_mock/documents`` (seeding the
 document world) and the download URLs ``/_mock/files/<token>/<fileName>_<n>.zip``, which behave
 like S3 pre-signed URLs: no bearer token, a random 256-bit token in the path, 403 with S3's XML
@@ -444,8 +452,17 @@ async def create_job(request: Request) -> Response:
             await anyio.sleep(cfg.request_delay)
         try:
             status, payload, job = await _plan_job(request, tenant, user)
-        except ApiError as exc:
-            status, payload, job = exc.status, error_payload(request, exc.reasons), None
+        except ApiError:
+            # Rejected before anything ran: nothing is stored, the key stays free for a fixed
+            # request; but a key that already holds a result still replays it.
+            if claimed:
+                await _run(storage.release_key, tenant, key, owner)
+                claimed = False
+            elif key is not None:
+                record = await _run(storage.idempotency_record, tenant, key, not_before)
+                if record is not None:
+                    return _from_record(request, key, record)
+            raise
         stored = StoredResponse(status, {"Content-Type": JSON_TYPE, "Zuora-Request-Id": owner}, orjson.dumps(payload))
         record = await _run(
             storage.store_result, tenant=tenant, key=key, method="POST", path=request.url.path,
@@ -464,7 +481,8 @@ async def create_job(request: Request) -> Response:
 
 
 async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict, dict | None]:
-    """Validate the request and decide: a job to create, or Zuora's 4xx answer."""
+    """Validate the request and decide: a job to create, or Zuora's 400 for "no usable ID" (a
+    result, kept for idempotent replay). A request that is invalid raises :class:`ApiError`."""
     state: MockState = request.app.state.mock
     cfg = state.config
     coding = content_coding(request.headers.get("content-encoding"))
@@ -481,7 +499,7 @@ async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict
         findings = _validate_body(state, body, headers)
     reasons = finding_reasons(findings, cfg.disabled_rules)
     if reasons:
-        return 400, error_payload(request, reasons), None
+        raise ApiError.with_reasons(400, reasons)
     generate = body.get("generateMissingPDF", False)
     usable, invalid = [], []
     for group in body["documents"]:

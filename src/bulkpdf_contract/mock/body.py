@@ -23,6 +23,12 @@ class ApiError(Exception):
         self.reasons = [(category, message)]
         self.headers = headers or {}
 
+    @classmethod
+    def with_reasons(cls, status: int, reasons: list[tuple[str, str]]) -> "ApiError":
+        error = cls(status, *reasons[0])
+        error.reasons = list(reasons)
+        return error
+
 
 def check_content_type(value: str | None) -> None:
     if not value:
