@@ -1,0 +1,105 @@
+"""``bulkpdf serve`` as a user runs it, and the small pure parts of the mock."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pypdf
+import pytest
+
+from bulkpdf_contract.cli import main
+from bulkpdf_contract.mock.archive import neutralise_cell, safe_entry_name
+from bulkpdf_contract.mock.body import ApiError, inflate
+from bulkpdf_contract.mock.pdf import make_pdf
+
+from mock_support import AUTH, seed_request
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_runs_the_mock_on_the_given_port_and_data_dir(tmp_path):
+    port = free_port()
+    documents = tmp_path / "world.yaml"
+    documents.write_text("openWorld: true\ndocuments: []\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulkpdf_contract.cli", "serve", "--port", str(port), "--data-dir", str(tmp_path / "d"),
+         "--token", "t1", "--token", "t2", "--documents", str(documents)],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(f"http://127.0.0.1:{port}/v1/operations/bulk-pdf", json=seed_request(),
+                                      headers={"Authorization": "Bearer t2"})
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert (tmp_path / "d" / "mock.sqlite3").is_file()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert str(tmp_path / "d") in err and f"http://127.0.0.1:{port}" in err
+
+
+@pytest.mark.parametrize("content, message", [("- id: nope\n", "32 hexadecimal"), ("[", "not valid YAML")])
+def test_serve_reports_a_bad_documents_file_with_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "world.yaml"
+    path.write_text(content)
+    assert main(["serve", "--data-dir", str(tmp_path / "d"), "--documents", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_reports_an_unusable_data_dir_with_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["serve", "--data-dir", str(blocker / "sub")]) == 2
+    assert "bulkpdf serve:" in capsys.readouterr().err
+
+
+def test_inflate_limits():
+    assert inflate(gzip.compress(b"a" * 100), 100) == b"a" * 100
+    with pytest.raises(ApiError) as error:
+        inflate(gzip.compress(b"a" * 101), 100)
+    assert error.value.status == 413
+    assert inflate(gzip.compress(b"ab") + gzip.compress(b"cd"), 10) == b"abcd"
+    with pytest.raises(ApiError) as error:
+        inflate(gzip.compress(b"a" * 60) + gzip.compress(b"b" * 60), 100)
+    assert error.value.status == 413
+
+
+def test_pdfs_are_valid_with_any_text():
+    pdf = make_pdf("Invoice", "INV(1)\\", "Ünïcode ✓ and \x00 control")
+    page = pypdf.PdfReader(io.BytesIO(pdf), strict=True).pages[0]
+    assert "INV(1)\\" in page.extract_text()
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("a.pdf", "a.pdf"), ("../x.pdf", ".._x.pdf"), ("a\\b.pdf", "a_b.pdf"), ("C:x.pdf", "C_x.pdf"),
+    ("..", "document.pdf"), ("a\x00b.pdf", "a_b.pdf"),
+])
+def test_zip_entry_names_cannot_leave_the_extraction_directory(name, safe):
+    assert safe_entry_name(name) == safe
+
+
+def test_csv_cells_are_neutralised():
+    assert [neutralise_cell(v) for v in ("=1+1", "+1", "-1", "@x", "\tx", "INV1")] == [
+        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "INV1"]
+
+
+def test_capabilities_answer_without_lifespan(make_api):
+    """httpx's ASGITransport runs no lifespan: the first request starts the mock."""
+    api = make_api()
+    assert api.client.get("/_mock/capabilities", headers=AUTH).json()["seeding"] is True
