@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .app import DEFAULT_TOKEN
+from .server import bind_socket
 from .state import default_data_dir
 
 
@@ -41,12 +42,16 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"bulkpdf serve: {exc}", file=sys.stderr)
         return 2
-    print(f"bulkpdf mock server: http://{args.host}:{args.port}", file=sys.stderr)
-    print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
-    print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="on")
-    except (OSError, SystemExit) as exc:
-        print(f"bulkpdf serve: {exc}", file=sys.stderr)
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"bulkpdf serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"bulkpdf mock server: http://{host}:{sock.getsockname()[1]}", file=sys.stderr)
+    print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
+    print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr, flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
+    server.run(sockets=[sock])
     return 0
+

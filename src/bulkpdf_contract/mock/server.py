@@ -39,6 +39,18 @@ class RunningServer:
             self.thread.join(timeout)
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on ``host:port`` (port 0: the OS picks a free one)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def start_server(app: Any = None, *, host: str = "127.0.0.1", port: int = 0, **create_app_kwargs: Any) -> RunningServer:
     """Start ``app`` (default: ``create_app(**create_app_kwargs)``) and return once it accepts connections."""
     if app is None:
