@@ -30,8 +30,15 @@ def test_same_key_replays_status_headers_and_body_and_creates_no_second_job(api)
 def test_a_different_body_with_the_same_key_replays_the_first_result(api):
     first = api.post_job(headers={"Idempotency-Key": "key-2"})
     other = api.post_job({**seed_request(), "fileName": "different"}, headers={"Idempotency-Key": "key-2"})
-    invalid = api.post_job({"nonsense": True}, headers={"Idempotency-Key": "key-2"})
-    assert other.json() == first.json() == invalid.json()
+    assert other.json() == first.json()
+    assert job_count(api) == 1
+
+
+def test_an_invalid_request_gets_its_400_even_under_a_used_key(api):
+    first = api.post_job(headers={"Idempotency-Key": "key-5"})
+    invalid = api.post_job({**seed_request(), "fileName": "x" * 33}, headers={"Idempotency-Key": "key-5"})
+    assert invalid.status_code == 400 and "fileName" in invalid.text
+    assert api.post_job(headers={"Idempotency-Key": "key-5"}).json() == first.json()
     assert job_count(api) == 1
 
 

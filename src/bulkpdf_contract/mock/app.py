@@ -18,9 +18,10 @@ Idempotency-Key (per token and ``Zuora-Entity-Ids``, kept ``idempotency_ttl`` se
 same key replays the stored status, body, ``Content-Type`` and ``Zuora-Request-Id`` without a
 second job (the ``Zuora-Track-Id`` echo and rate headers belong to the replaying request);
 another body with the same key replays too (the spec's contract decision); a key in flight gets
-409, a key used on another URL or method 422. A request rejected by validation (400, 413, 415)
-ran nothing and is not stored, so the client can fix it and retry with the same key; Zuora's
-"no usable document ID" 400 is a result and is stored.
+409, a key used on another URL or method 422. A request is validated before its key is looked
+up: an invalid one (400, 413, 415) cannot be a retry of a valid one, so it gets its error even
+under a used key, and nothing is stored for it (the key stays free for the fixed request).
+Zuora's "no usable document ID" 400 is a result and is stored.
 
 Mock extensions (not Zuora's API): ``/_mock/capabilities``, ``/_mock/documents`` (seeding the
 document world) and the download URLs ``/_mock/files/<token>/<fileName>_<n>.zip``, which behave
@@ -441,6 +442,9 @@ async def create_job(request: Request) -> Response:
     owner = request_id(request)
     now = time.time()
     not_before = now - cfg.idempotency_ttl
+    # Checked before the key is looked up: an invalid request cannot be a retry of a valid one,
+    # so it gets its 400/413/415 even under a used key, and nothing is stored for it.
+    status, payload, job = await _plan_job(request, tenant, user)
     claimed = False
     if key is not None and cfg.request_delay:
         record = await _run(storage.claim_key, tenant, key, "POST", request.url.path, owner, now, not_before)
@@ -450,19 +454,6 @@ async def create_job(request: Request) -> Response:
     try:
         if claimed:
             await anyio.sleep(cfg.request_delay)
-        try:
-            status, payload, job = await _plan_job(request, tenant, user)
-        except ApiError:
-            # Rejected before anything ran: nothing is stored, the key stays free for a fixed
-            # request; but a key that already holds a result still replays it.
-            if claimed:
-                await _run(storage.release_key, tenant, key, owner)
-                claimed = False
-            elif key is not None:
-                record = await _run(storage.idempotency_record, tenant, key, not_before)
-                if record is not None:
-                    return _from_record(request, key, record)
-            raise
         stored = StoredResponse(status, {"Content-Type": JSON_TYPE, "Zuora-Request-Id": owner}, orjson.dumps(payload))
         record = await _run(
             storage.store_result, tenant=tenant, key=key, method="POST", path=request.url.path,
