@@ -117,12 +117,14 @@ class Contract:
 
     def all_header_parameters(self) -> dict[str, dict[str, Any]]:
         """Every header parameter the spec defines, by canonical name (for rules about misuse)."""
-        comps = self.spec.get("components", {}).get("parameters", {})
-        return {
-            canonical_header(p["name"]): self.inline(p)
-            for p in comps.values()
-            if p.get("in") == "header"
-        }
+        if "all_headers" not in self._cache:
+            comps = self.spec.get("components", {}).get("parameters", {})
+            self._cache["all_headers"] = {
+                canonical_header(p["name"]): self.inline(p)
+                for p in comps.values()
+                if p.get("in") == "header"
+            }
+        return self._cache["all_headers"]
 
     def headers_schema(self, method: str) -> dict[str, Any]:
         """An object schema for the declared request headers of ``method``, keyed by canonical name."""
