@@ -15,7 +15,6 @@ import re
 import sys
 from typing import Any, Iterable, Iterator
 
-import jsonschema
 import jsonschema_rs
 
 from .findings import Finding, pointer_of
@@ -36,14 +35,17 @@ def _ecma_regex(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-def _ecma_pattern(validator, pattern, instance, schema):
-    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+@functools.lru_cache(maxsize=None)
+def _reference_validator() -> type:
+    """Draft 2020-12 with ECMA-262 ``pattern``; imported on first use, since importing jsonschema
+    costs ~0.1 s in every process (``bulkpdf lint`` in a pre-commit hook) that never needs it."""
+    import jsonschema
 
+    def ecma_pattern(validator, pattern, instance, schema):
+        if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
-_Reference = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
-)
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": ecma_pattern})
 
 
 class SchemaCheck:
@@ -68,7 +70,7 @@ class SchemaCheck:
         if engine == "rs":
             self._rs = jsonschema_rs.validator_for(schema)
         else:
-            self._py = _Reference(schema)
+            self._py = _reference_validator()(schema)
 
     def is_valid(self, instance: Any) -> bool:
         if self.engine == "rs":
