@@ -429,12 +429,14 @@ def test_files_above_the_size_cap_are_not_read(tmp_path, capsys, monkeypatch):
     assert code == 1 and findings[0]["rule"] == "read" and "at most 100 bytes" in findings[0]["message"]
 
 
-def test_yaml_value_cap_applies_without_aliases(tmp_path, capsys, monkeypatch):
+def test_yaml_value_cap_counts_every_use_of_an_alias(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(lint_module, "MAX_YAML_VALUES", 50)
-    path = write(tmp_path, "p.yaml", yaml.safe_dump({"documents": list(range(60))}))
-    _, findings = lint_json(capsys, path)
-    assert findings[0]["rule"] == "parse" and "more than 50 values" in findings[0]["message"]
-    assert "alias" not in findings[0]["message"]
+    aliased = write(tmp_path, "a.yaml", "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [*a, *a, *a, *a, *a]\n")
+    _, findings = lint_json(capsys, aliased)
+    assert findings[0]["rule"] == "parse" and "more than 50 values through its aliases" in findings[0]["message"]
+    written = write(tmp_path, "w.yaml", yaml.safe_dump({"documents": list(range(60)), "fileName": "*"}))
+    _, findings = lint_json(capsys, written)
+    assert findings[0]["rule"] == "parse" and "more than 50 values;" in findings[0]["message"]
 
 
 # -- --file-names ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ Limits, so that no file can make the linter hang or exhaust memory: files above
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
 import stat
 import sys
@@ -24,14 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import orjson
-import yaml
 
 from .locate import json_offsets, line_col, split_pointer, yaml_position
 from .spec import canonical_header
 from .validators import Finding, validate_request
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
-"""4x the largest request the contract accepts (16 MiB inflated); payload files are far smaller."""
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest body the contract lets a gzip request inflate to; a 50,000-ID request is ~2.5 MB."""
 MAX_YAML_VALUES = 1_000_000
 """Values of a YAML document once aliases are expanded; a 50,000-ID request has about 50,000."""
 MAX_DEPTH = 1024
@@ -40,17 +41,48 @@ SUFFIXES = (".json", ".yaml", ".yml")
 ENVELOPE_FIELDS = ("method", "headers", "body")
 
 _YAML_TAG = "tag:yaml.org,2002:"
-_YAML_SCALARS = {_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge")}
-_YAML_NON_FINITE = {".inf", "+.inf", "-.inf", ".nan"}
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):
-    """Safe loading; timestamps stay the strings a JSON request would carry."""
+@functools.lru_cache(maxsize=None)
+def _yaml_loader() -> type:
+    """Safe loading of what a JSON request can hold; anything else stops at its position.
 
+    Timestamps stay the strings a JSON request would carry. Checking during construction costs
+    nothing extra for the files that are fine. Built on first use: runs over JSON files only
+    need not import PyYAML.
+    """
+    import yaml
 
-_Loader.add_constructor(_YAML_TAG + "timestamp", _BaseLoader.construct_yaml_str)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):
+        def construct_mapping(self, node, deep=False):
+            self.flatten_mapping(node)  # merge keys first (idempotent): merged keys are checked too
+            for key, _ in node.value:
+                if key.tag != _YAML_TAG + "str":
+                    shown = key.value if key.id == "scalar" else f"a {key.id}"
+                    raise _yaml_problem(key, f"the mapping key {shown} is not a string; JSON "
+                                             "object keys are strings (quote it)")
+            return super().construct_mapping(node, deep)
+
+        def construct_yaml_float(self, node):
+            value = super().construct_yaml_float(node)
+            if not math.isfinite(value):
+                raise _yaml_problem(node, f"{node.value} is not a JSON number")
+            return value
+
+        def construct_no_json_form(self, node):
+            tag = node.tag
+            shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+            raise _yaml_problem(node, f"the YAML tag {shown} has no JSON form; write a plain "
+                                      "mapping, sequence, string, number, boolean or null")
+
+    Loader.add_constructor(_YAML_TAG + "timestamp", base.construct_yaml_str)
+    Loader.add_constructor(_YAML_TAG + "float", Loader.construct_yaml_float)
+    for tag in ("binary", "set", "omap", "pairs"):
+        Loader.add_constructor(_YAML_TAG + tag, Loader.construct_no_json_form)
+    Loader.add_constructor(None, Loader.construct_no_json_form)
+    return Loader
 
 
 @dataclass(frozen=True)
@@ -92,26 +124,37 @@ class _Parsed:
 
 
 def read_file(path: str) -> bytes:
-    """The file's bytes, or :class:`_Problem` for anything that is not a readable regular file."""
+    """The file's bytes, or :class:`_Problem` for anything that is not a readable regular file.
+
+    Opened without blocking and checked with ``fstat`` before reading, so a named pipe or a
+    device is reported instead of hanging the hook.
+    """
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise _Problem("read", "no such file or directory") from None
     except OSError as exc:
         raise _Problem("read", f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise _Problem("read", "not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise _Problem("read", f"the file is {info.st_size:,} bytes; bulkpdf lint reads files "
-                               f"of at most {MAX_FILE_BYTES:,} bytes (64 MiB)")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _Problem("read", f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:  # grew since stat
-        raise _Problem("read", f"the file is larger than {MAX_FILE_BYTES:,} bytes (64 MiB)")
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Problem("read", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _Problem("read", _too_big(f"{info.st_size:,} bytes"))
+        try:
+            data = handle.read(info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
+            if len(data) > info.st_size:  # it grew since fstat
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+        except OSError as exc:
+            raise _Problem("read", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _Problem("read", _too_big(f"more than {MAX_FILE_BYTES:,} bytes"))
     return data
+
+
+def _too_big(size: str) -> str:
+    return (f"the file is {size}; bulkpdf lint reads payload files of at most "
+            f"{MAX_FILE_BYTES:,} bytes (a request with 50,000 IDs is about 2.5 MB)")
 
 
 def decode(data: bytes) -> str:
@@ -155,12 +198,15 @@ def _parse_json(text: str) -> _Parsed:
 
 
 def _parse_yaml(text: str) -> _Parsed:
-    loader = _Loader(text)
+    import yaml
+
+    loader = _yaml_loader()(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise _Problem("parse", "the file holds no YAML document (only comments or directives)")
-        _check_yaml_graph(root)
+        if "*" in text:  # aliases: the only way a YAML document grows beyond its text
+            _check_yaml_graph(root)
         return _Parsed(loader.construct_document(root), text, root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -175,14 +221,14 @@ def _parse_yaml(text: str) -> _Parsed:
                        line, col) from None
     except yaml.YAMLError as exc:
         raise _Problem("parse", f"invalid YAML: {exc}") from None
-    except RecursionError:
+    except RecursionError:  # the pure-Python loader, without libyaml's nesting limit
         raise _Problem("parse", f"the YAML document nests deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
 
 
 def _check_yaml_graph(root: Any) -> None:
-    """Reject, before anything is built, what has no JSON form or would expand without bound.
+    """Reject, before anything is built, aliases that would expand without bound or loop.
 
     Sizes and depths are computed once per node (aliases share nodes), so the check is linear
     in the file even when the expansion is exponential. Merge keys are counted like members.
@@ -208,7 +254,6 @@ def _check_yaml_graph(root: Any) -> None:
         if key in size:
             aliased = True
             continue
-        _check_yaml_node(node)
         open_nodes.add(key)
         stack.append((node, True))
         for child in children:
@@ -235,33 +280,6 @@ def _yaml_children(node: Any) -> list:
     if node.id == "sequence":
         return list(node.value)
     return []
-
-
-def _check_yaml_node(node: Any) -> None:
-    tag = node.tag
-    if node.id == "scalar":
-        if tag not in _YAML_SCALARS:
-            raise _yaml_problem(node, f"the YAML tag {_short_tag(tag)} has no JSON form; "
-                                      "write the value as a plain string, number, boolean or null")
-        if tag == _YAML_TAG + "float" and node.value.lower() in _YAML_NON_FINITE:
-            raise _yaml_problem(node, f"{node.value} is not a JSON number")
-        return
-    expected = _YAML_TAG + ("map" if node.id == "mapping" else "seq")
-    if tag != expected:
-        raise _yaml_problem(node, f"the YAML tag {_short_tag(tag)} has no JSON form; use a plain "
-                                  f"{'mapping' if node.id == 'mapping' else 'sequence'}")
-    if node.id == "mapping":
-        for key, _ in node.value:
-            if key.tag == _YAML_TAG + "merge":
-                continue
-            if key.id != "scalar" or key.tag != _YAML_TAG + "str":
-                shown = key.value if key.id == "scalar" else f"a {key.id}"
-                raise _yaml_problem(key, f"the mapping key {shown} is not a string; JSON object "
-                                         "keys are strings (quote it)")
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
 
 
 def _yaml_problem(node: Any, message: str) -> _Problem:

@@ -1,0 +1,204 @@
+"""``bulkpdf lint`` against ``check-jsonschema`` on the same payload files, in one run.
+
+Writes N payload files (about 1 KB each; mixed valid and invalid; mostly JSON, some YAML) to a
+temporary directory, exports the request schema with ``bulkpdf spec --export-schema request``,
+and times, as subprocesses and best of R:
+
+- ``bulkpdf lint FILES...`` against ``check-jsonschema --schemafile SCHEMA FILES...`` (CI case),
+- both on a single valid file (the pre-commit case),
+
+then the in-process throughput of ``validate_request`` against a reused
+``jsonschema.Draft202012Validator`` (collecting every error) on the same payloads.
+
+Targets: lint <= 0.2x check-jsonschema's wall time on the files, <= 0.5x on one file, and
+validate_request >= 20x the payloads/s of jsonschema. ``--check`` exits 1 when one is missed.
+
+    .venv/bin/python benchmarks/lint_vs_check_jsonschema.py [--files 5000] [--repeat 3] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from bulkpdf_contract.validators import validate_request
+
+BIN = Path(sys.executable).parent
+TARGETS = {"files": 0.2, "single": 0.5, "throughput": 20.0}
+
+
+def tool(name: str) -> str:
+    found = BIN / name
+    if found.exists():
+        return str(found)
+    path = shutil.which(name)
+    if path is None:
+        sys.exit(f"{name} not found (install the project with its bench extra)")
+    return path
+
+
+def object_id(rng: random.Random) -> str:
+    return "%032x" % rng.getrandbits(128)
+
+
+def payload(rng: random.Random, invalid: bool) -> dict:
+    """A ~1 KB request; an invalid one breaks one schema rule or one semantic rule."""
+    body = {
+        "documents": [
+            {"docType": rng.choice(["Invoice", "CreditMemo", "DebitMemo"]),
+             "objectIds": [object_id(rng) for _ in range(11)]}
+            for _ in range(2)
+        ],
+        "fileName": f"export-{rng.randrange(10**6):06d}",
+        "name": "BulkPDFGenerationJobV1",
+        "indexFileFormat": rng.choice(["JSON", "CSV"]),
+        "generateMissingPDF": rng.random() < 0.5,
+        "ignoreArchivedFiles": rng.random() < 0.5,
+    }
+    if not invalid:
+        return body
+    kind = rng.randrange(6)
+    if kind == 0:
+        body["fileName"] = "x" * 33
+    elif kind == 1:
+        body["indexFileFormat"] = "json"
+    elif kind == 2:
+        del body["fileName"]
+    elif kind == 3:
+        body["documents"][0]["objectIds"][3] = "not-an-id"
+    elif kind == 4:
+        body["persistIndex"] = True
+    else:  # only the semantic rules see this one
+        body["documents"][1]["objectIds"][0] = body["documents"][0]["objectIds"][0].upper()
+    return body
+
+
+def write_payloads(directory: Path, count: int, seed: int = 1) -> tuple[list[Path], list[dict]]:
+    rng = random.Random(seed)
+    paths, bodies = [], []
+    for n in range(count):
+        body = payload(rng, invalid=rng.random() < 0.3)
+        if n % 10 == 9:
+            path = directory / f"payload-{n:05d}.yaml"
+            path.write_text(yaml.safe_dump(body, sort_keys=False))
+        else:
+            path = directory / f"payload-{n:05d}.json"
+            path.write_text(json.dumps(body, indent=2))
+        paths.append(path)
+        bodies.append(body)
+    return paths, bodies
+
+
+def best_of(command: list[str], repeat: int) -> tuple[float, int]:
+    times, codes = [], set()
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+        codes.add(result.returncode)
+    if len(codes) != 1:
+        sys.exit(f"{command[0]} gave different exit codes across runs: {codes}")
+    return min(times), codes.pop()
+
+
+def throughputs(checks: dict, bodies: list[dict], rounds: int = 5) -> dict[str, float]:
+    """Payloads per second of each check: best pass over ``bodies``, the checks taking turns so
+    that a busy machine slows both alike."""
+    best = dict.fromkeys(checks, float("inf"))
+    for _ in range(rounds):
+        for name, check in checks.items():
+            start = time.perf_counter()
+            for body in bodies:
+                check(body)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: len(bodies) / seconds for name, seconds in best.items()}
+
+
+def flagged_by_check_jsonschema(check_jsonschema: str, schema: Path, files: list[str]) -> set[str]:
+    result = subprocess.run([check_jsonschema, "-o", "json", "--schemafile", str(schema), *files],
+                            capture_output=True, text=True)
+    report = json.loads(result.stdout)
+    return {e["filename"] for e in report["errors"]} | {e["filename"] for e in report["parse_errors"]}
+
+
+def flagged_by_lint(bulkpdf: str, files: list[str]) -> set[str]:
+    result = subprocess.run([bulkpdf, "lint", "--format", "json", *files], capture_output=True, text=True)
+    return {f["path"] for f in json.loads(result.stdout)}
+
+
+def report(name: str, ratio: float, target: float, higher_is_better: bool = False) -> bool:
+    met = ratio >= target if higher_is_better else ratio <= target
+    sign = ">=" if higher_is_better else "<="
+    print(f"  {name:<44} {ratio:8.3f}   target {sign} {target:<5} {'met' if met else 'MISSED'}")
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    bulkpdf, check_jsonschema = tool("bulkpdf"), tool("check-jsonschema")
+
+    with tempfile.TemporaryDirectory(prefix="bulkpdf-bench-") as tmp:
+        directory = Path(tmp)
+        (directory / "payloads").mkdir()
+        paths, bodies = write_payloads(directory / "payloads", args.files)
+        files = [str(p) for p in paths]
+        size = sum(p.stat().st_size for p in paths) / len(paths)
+        schema_path = directory / "request.schema.json"
+        exported = subprocess.run([bulkpdf, "spec", "--export-schema", "request"],
+                                  capture_output=True, text=True, check=True)
+        schema_path.write_text(exported.stdout)
+        schema = json.loads(exported.stdout)
+        single = next(f for f, b in zip(files, bodies) if f.endswith(".json") and not validate_request(b))
+
+        print(f"{len(files)} payload files, {size:.0f} bytes on average, "
+              f"{sum(1 for b in bodies if validate_request(b))} invalid; best of {args.repeat}")
+        ours = flagged_by_lint(bulkpdf, files)
+        theirs = flagged_by_check_jsonschema(check_jsonschema, schema_path, files)
+        print(f"  files flagged: bulkpdf lint {len(ours)}, check-jsonschema {len(theirs)} "
+              f"(+{len(ours - theirs)} only the semantic rules catch, "
+              f"{len(theirs - ours)} missed by lint)")
+
+        lint_files, code = best_of([bulkpdf, "lint", *files], args.repeat)
+        cj_files, cj_code = best_of([check_jsonschema, "--schemafile", str(schema_path), *files],
+                                    args.repeat)
+        assert code == cj_code == 1, (code, cj_code)
+        repeat_single = max(args.repeat, 5)
+        lint_one, code = best_of([bulkpdf, "lint", single], repeat_single)
+        cj_one, cj_code = best_of([check_jsonschema, "--schemafile", str(schema_path), single],
+                                  repeat_single)
+        assert code == cj_code == 0, (code, cj_code)
+
+    reference = jsonschema.Draft202012Validator(schema)
+    rates = throughputs({"ours": validate_request,
+                         "jsonschema": lambda body: list(reference.iter_errors(body))}, bodies)
+    ours_rate, theirs_rate = rates["ours"], rates["jsonschema"]
+
+    print(f"\n  {'':<44} {'bulkpdf':>9} {'baseline':>9}")
+    print(f"  {'wall time, ' + str(len(files)) + ' files (s)':<44} {lint_files:9.3f} {cj_files:9.3f}")
+    print(f"  {'wall time, 1 file (s)':<44} {lint_one:9.3f} {cj_one:9.3f}")
+    print(f"  {'in-process payloads/s':<44} {ours_rate:9.0f} {theirs_rate:9.0f}")
+    print("\nratios (bulkpdf / check-jsonschema; validate_request / jsonschema):")
+    met = [
+        report(f"wall time on {len(files)} files", lint_files / cj_files, TARGETS["files"]),
+        report("wall time on 1 file (pre-commit)", lint_one / cj_one, TARGETS["single"]),
+        report("in-process throughput", ours_rate / theirs_rate, TARGETS["throughput"], True),
+    ]
+    return 1 if args.check and not all(met) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
