@@ -4,15 +4,9 @@ It loads in every pytest run of anyone who installs the package, so importing it
 beyond pytest itself: validators, httpx, Hypothesis and the mock server are imported by the
 fixtures and hooks that need them.
 
-Options (command line > environment > ini > default):
-
-======================================  ============================  ======================
-``--bulkpdf-url URL``                   ``BULKPDF_URL``               ``bulkpdf_url``
-``--bulkpdf-token TOKEN``               ``BULKPDF_TOKEN``             ``bulkpdf_token``
-``--bulkpdf-max-examples N``            ``BULKPDF_MAX_EXAMPLES``      ``bulkpdf_max_examples``
-``--bulkpdf-hypothesis-profile NAME``   ``BULKPDF_HYPOTHESIS_PROFILE``  ``bulkpdf_hypothesis_profile``
-``--bulkpdf-job-timeout SECONDS``       ``BULKPDF_JOB_TIMEOUT``       ``bulkpdf_job_timeout``
-======================================  ============================  ======================
+Options (command line, else environment, else ini): ``--bulkpdf-url`` / ``BULKPDF_URL`` /
+``bulkpdf_url``, and likewise ``token``, ``max-examples``, ``hypothesis-profile`` and
+``job-timeout`` (``--bulkpdf-job-timeout``, ``BULKPDF_JOB_TIMEOUT``, ``bulkpdf_job_timeout``).
 
 Fixtures: ``bulkpdf_spec``, ``bulkpdf_server``, ``bulkpdf_client``, ``bulkpdf_validator``,
 ``bulkpdf_documents`` and ``bulkpdf_mock_options`` (override it to configure the embedded mock).
@@ -43,7 +37,10 @@ if TYPE_CHECKING:
 DEFAULT_TOKEN = "bulkpdf-test-token"
 MARKER = "bulkpdf"
 SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents"})
-STRATEGIES = ("valid_bodies", "valid_headers", "valid_requests", "edge_cases", "Labelled")
+STRATEGIES = (
+    "valid_bodies", "valid_headers", "valid_requests", "edge_cases", "labelled_edge_cases",
+    "Labelled", "Request",
+)
 
 __all__ = [
     "BulkPdfServer",
@@ -498,14 +495,12 @@ def request_exchange(obj: Any) -> Exchange:
     generated :class:`~bulkpdf_contract.strategies.Request`."""
     if hasattr(obj, "prepare") and not hasattr(obj, "body"):
         obj = obj.prepare()  # requests.Request
-    if hasattr(obj, "read") and hasattr(obj, "stream"):  # httpx.Request
-        raw = obj.read()
-    else:  # requests.PreparedRequest, or a strategies Request with its body decoded
-        raw = getattr(obj, "body", None)
-    if isinstance(raw, (dict, list)):
-        body, findings = raw, ()
-    else:
-        body, findings = _decode_body(raw, obj.headers, "request")
+    if callable(getattr(obj, "http_headers", None)):  # a generated Request: body already decoded
+        body, findings = obj.body, ()
+    elif hasattr(obj, "read") and hasattr(obj, "stream"):  # httpx.Request
+        body, findings = _decode_body(obj.read(), obj.headers, "request")
+    else:  # requests.PreparedRequest
+        body, findings = _decode_body(getattr(obj, "body", None), obj.headers, "request")
     return Exchange(method=str(obj.method).upper(), headers=obj.headers, body=body, findings=findings)
 
 

@@ -120,7 +120,7 @@ def test_documents_must_be_mappings(bulkpdf_server):
 
 def test_documents_are_seeded_for_one_test_and_undone(pytester):
     pytester.makepyfile(test_documents="import json\n" + DOCUMENTS)
-    result = pytester.runpytest("-v", "-p", "no:randomly")
+    result = pytester.runpytest("-v")
     result.assert_outcomes(passed=4)
 
 
@@ -183,7 +183,7 @@ def test_a_bad_response_lists_every_finding():
 
 def test_validator_and_assert_helpers(pytester):
     pytester.makepyfile(test_validation=VALIDATION)
-    result = pytester.runpytest("-p", "no:randomly")
+    result = pytester.runpytest()
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines([
         ">       assert_valid_request(",
@@ -265,7 +265,7 @@ def test_against_a_separately_running_mock(pytester, tmp_path):
     pytester.makepyfile(test_documents="import json\n" + DOCUMENTS)
     with run_server(data_dir=tmp_path / "data", token="live-token") as server:
         result = pytester.runpytest(
-            "--bulkpdf-url", server.url, "--bulkpdf-token", "live-token", "-p", "no:randomly",
+            "--bulkpdf-url", server.url, "--bulkpdf-token", "live-token",
         )
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines([f"bulkpdf: live {server.url.rstrip('/')}"])
@@ -291,6 +291,19 @@ def test_wait_times_out(bulkpdf_client):
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
 
+    pytester.makeconftest("""
+import pytest
+
+@pytest.fixture(scope="session")
+def bulkpdf_mock_options():
+    return {"token": "other", "port": 8080}
+""")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "*bulkpdf_mock_options may not set port, token: the plugin chooses them*",
+    ])
+
 
 XDIST = SEED + """
 import json
@@ -314,9 +327,52 @@ def test_each_worker_has_its_own_mock(bulkpdf_server, bulkpdf_client, bulkpdf_do
 
 def test_xdist_gives_each_worker_its_own_server(pytester):
     pytester.makepyfile(test_parallel=XDIST)
-    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    # schemathesis' pytest plugin has no part here and doubles each process's start-up time
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "-p", "no:schemathesis")
     result.assert_outcomes(passed=6)
     seen = [json.loads(p.read_text()) for p in sorted(pytester.path.glob("server-gw*.json"))]
     assert len(seen) == 2
     assert seen[0]["url"] != seen[1]["url"]
     assert seen[0]["data_dir"] != seen[1]["data_dir"]
+
+
+STRATEGIES = """
+from hypothesis import given
+
+from bulkpdf_contract.pytest_plugin import (
+    Labelled, assert_valid_request, edge_cases, labelled_edge_cases, valid_bodies, valid_headers,
+    valid_requests,
+)
+
+@given(valid_requests())
+def test_generated_requests_keep_the_contract(req):
+    assert_valid_request(req)
+
+@given(valid_bodies(), valid_headers())
+def test_generated_bodies_and_headers_keep_the_contract(body, headers):
+    assert_valid_request(body, headers, "POST")
+
+@given(edge_cases())
+def test_edge_cases_break_the_rule_they_name(bulkpdf_validator, case):
+    if isinstance(case, Labelled):
+        findings = bulkpdf_validator.request(case.request, file_names=case.file_names)
+        expected = [(case.expected_rule, case.expected_pointer)]
+    else:  # a boundary value that is still valid
+        findings, expected = bulkpdf_validator.request(case), []
+    assert [(f.rule, f.pointer) for f in findings] == expected
+
+@given(labelled_edge_cases())
+def test_labelled_cases_are_refused_by_the_helper(case):
+    try:
+        assert_valid_request(case.request, file_names=case.file_names)
+    except AssertionError as exc:
+        assert f"{case.expected_pointer or '/'}  [{case.expected_rule}]" in str(exc)
+    else:
+        raise AssertionError("accepted")
+"""
+
+
+def test_strategies_are_re_exported_for_given(pytester):
+    pytester.makepyfile(test_strategies=STRATEGIES)
+    result = pytester.runpytest("--bulkpdf-max-examples", "15", "-W", "ignore")
+    result.assert_outcomes(passed=4)
