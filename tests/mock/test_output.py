@@ -159,7 +159,7 @@ def test_zip_on_disk_stays_inside_the_data_directory_whatever_the_file_name(make
     data_dir = api.state.data_dir
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert all(data_dir in p.parents for p in written)
-    assert sorted(p.name for p in (data_dir / "jobs" / job["jobId"]).iterdir()) == ["1.zip"]
+    assert sorted(p.name for p in (data_dir / "files").iterdir()) == [f"{job['jobId']}_1.zip"]
     assert job["fileUrls"][0].rsplit("/", 1)[1] == "..%2F..%2Fescape%5Cx%3Ay_1.zip"
     assert api.download(job["fileUrls"][0]).status_code == 200
 

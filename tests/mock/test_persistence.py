@@ -129,3 +129,59 @@ def test_documents_in_a_big_job_are_streamed(make_api):
     job = api.wait(api.post_job(body).json()["jobId"], timeout=60)
     assert len(job["fileUrls"]) == 5
     assert [len(z.namelist()) for z in api.zips(job)] == [1001] * 5
+
+
+def test_kill_9_mid_job_then_restart_finishes_the_job(tmp_path):
+    """A ``bulkpdf serve`` process killed with SIGKILL loses nothing: the job completes after a restart."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    def serve(job_delay):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bulkpdf_contract.cli", "serve", "--port", str(port),
+             "--data-dir", str(tmp_path / "d"), "--job-delay", str(job_delay)],
+            stderr=subprocess.DEVNULL,
+        )
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=AUTH, timeout=10)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.get("/_mock/capabilities")
+                return proc, client
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+
+    proc, client = serve(job_delay=0.5)
+    try:
+        job_id = client.post("/v1/operations/bulk-pdf", json=seed_request(), headers={"Idempotency-Key": "k9"}).json()["jobId"]
+        deadline = time.monotonic() + 10
+        while client.get(f"/v1/operations/bulk-pdf/{job_id}").json()["status"] != "Executing":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        client.close()
+    proc, client = serve(job_delay=0)
+    try:
+        deadline = time.monotonic() + 20
+        while (job := client.get(f"/v1/operations/bulk-pdf/{job_id}").json())["status"] in ("Submitted", "Executing"):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert job["status"] == "Completed"
+        assert httpx.get(job["fileUrls"][0]).status_code == 200
+        replay = client.post("/v1/operations/bulk-pdf", json=seed_request(), headers={"Idempotency-Key": "k9"})
+        assert replay.json()["jobId"] == job_id
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(20)

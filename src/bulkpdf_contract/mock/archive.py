@@ -1,6 +1,6 @@
 """Writing one output ZIP: an index file and the PDFs, in the same order.
 
-Each ZIP is written to ``<n>.zip.part`` and renamed to ``<n>.zip`` only when complete, so a
+Each ZIP is written to ``<name>.zip.part`` and renamed to ``<name>.zip`` only when complete, so a
 crash or a full disk never leaves a file that looks finished. PDFs are produced one at a time
 from an iterator and written straight into the archive: memory stays flat in the number of
 documents.
@@ -78,18 +78,23 @@ def write_zip(
     """
     part = path.with_name(path.name + ".part")
     try:
-        with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        with open(part, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
             if index_format is not None:
-                zf.writestr(_info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format))
+                zf.writestr(
+                    _info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format),
+                    compresslevel=compresslevel,
+                )
             for row, pdf in zip(rows, pdfs):
                 if should_stop():
                     raise Stopped("the server is shutting down")
-                zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf)
+                zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf, compresslevel=compresslevel)
+            zf.close()
+            size = fh.tell()
         os.replace(part, path)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return path.stat().st_size
+    return size
 
 
 def _info(name: str, date_time) -> zipfile.ZipInfo:

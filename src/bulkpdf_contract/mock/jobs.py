@@ -9,10 +9,12 @@ under temporary names), or fails it with a reason after ``max_attempts`` interru
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
 import secrets
-import shutil
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -26,7 +28,21 @@ from .world import DEFAULT, Document, World, default_document, iso
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
-RESOURCE_CODE = "515800"  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
+RESOURCE_CODE = "515800"
+JOB_NICENESS = 10
+FILES_DIR = "files"  # <data_dir>/files/<jobId>_<n>.zip: named by job ID, never by user input  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
+
+
+def lower_priority() -> None:
+    """Run this (job) thread at a lower CPU priority than the threads answering requests.
+
+    Linux schedules threads individually, so ``setpriority`` on the thread's ID renices just
+    this thread: under load, POSTs and polls are answered first and jobs use the spare CPU.
+    Elsewhere this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICENESS)
 
 
 class Interrupted(Exception):
@@ -61,7 +77,7 @@ class JobRunner:
     ):
         self.storage = storage
         self.world = world
-        self.jobs_dir = Path(data_dir) / "jobs"
+        self.files_dir = Path(data_dir) / FILES_DIR
         self.documents_per_zip = documents_per_zip
         self.file_url_ttl = file_url_ttl
         self.job_delay = job_delay
@@ -74,6 +90,9 @@ class JobRunner:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
+        if self.files_dir.is_dir():  # ZIPs a crash left half-written; their jobs are re-run
+            for leftover in self.files_dir.glob("*.part"):
+                leftover.unlink(missing_ok=True)
         for i in range(self.workers):
             thread = threading.Thread(target=self._loop, name=f"bulkpdf-mock-job-{i}", daemon=True)
             thread.start()
@@ -107,6 +126,7 @@ class JobRunner:
                 self.submit(job["id"])
 
     def _loop(self) -> None:
+        lower_priority()
         while not self._stop.is_set():
             job_id = self._queue.get()
             if job_id is None:
@@ -145,10 +165,6 @@ class JobRunner:
         if job is None or job["status"] not in ACTIVE:
             return
         self._pause()
-        self.storage.update_job(
-            job_id, status="Executing", step_status="TasksCreated", attempts=job["attempts"] + 1
-        )
-        self._pause()
         pairs = job.pop("documents")
         archived, failed, usable = [], [], []
         seeded: dict[str, Document] = {}
@@ -168,21 +184,29 @@ class JobRunner:
             else:
                 generate += not doc.hasPdf
                 usable.append(pair)
+        # Each step is written (and paused on) when job_delay makes it observable; without a
+        # delay a job writes only Executing and its final status, which keeps small jobs cheap.
+        steps = ["TasksCreated", *(["GenerateMissPDF"] if generate else []), "PdfToZip"]
+        if not self.job_delay:
+            steps = steps[-1:]
+        attempts = job["attempts"] + 1
         if archived and not job["ignore_archived"]:
             ids = ", ".join(i for _, i in archived[:10]) + (" ..." if len(archived) > 10 else "")
             self.storage.update_job(
-                job_id, status="Error", finished_on=self.clock(), failed=group_documents(archived),
+                job_id, status="Error", step_status="TasksCreated", attempts=attempts,
+                finished_on=self.clock(), failed=group_documents(archived),
                 reasons=[reason("30", (
                     f"{len(archived)} document(s) have archived PDFs and cannot be exported ({ids}); "
                     "set ignoreArchivedFiles to true to skip them"
                 ))],
             )
             return
-        if generate:
-            self._step(job_id, "GenerateMissPDF")
-        self._step(job_id, "PdfToZip")
+        self.storage.update_job(job_id, status="Executing", step_status=steps[0], attempts=attempts)
+        self._pause()
+        for step in steps[1:]:
+            self._step(job_id, step)
         files = self._write_zips(job, usable, seeded)
-        if self.job_delay:  # without a delay nobody could see it: save the write
+        if self.job_delay:
             self._step(job_id, "PostProcessing")
         now = self.clock()
         reasons = None
@@ -206,9 +230,7 @@ class JobRunner:
     ) -> list[dict[str, Any]]:
         """One ZIP per ``documents_per_zip`` documents; default-world documents are re-derived
         per ZIP rather than kept, so memory does not grow with the job."""
-        job_dir = self.jobs_dir / job["id"]
-        shutil.rmtree(job_dir, ignore_errors=True)
-        job_dir.mkdir(parents=True)
+        self.files_dir.mkdir(exist_ok=True)
         created = datetime.fromtimestamp(job["created_on"], timezone.utc)
         date_time = max(created.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
         generated_on = iso(created)
@@ -219,12 +241,12 @@ class JobRunner:
             n = start // per_zip + 1
             docs = [seeded.get(i) or default_document(i, t) for t, i in usable[start:start + per_zip]]
             rows = [index_row(d, generated_on) for d in docs]
-            path = job_dir / f"{n}.zip"
+            path = self.files_dir / f"{job['id']}_{n}.zip"
             size = write_zip(
                 path, rows, _pdfs(docs), index_format, date_time, should_stop=self._stop.is_set
             )
             files.append({
-                "n": n, "name": f"{job['file_name']}_{n}.zip", "path": str(path.relative_to(self.jobs_dir.parent)),
+                "n": n, "name": f"{job['file_name']}_{n}.zip", "path": f"{FILES_DIR}/{path.name}",
                 "size": size, "documents": len(docs), "token": secrets.token_urlsafe(32),
             })
         if self._stop.is_set():
