@@ -154,10 +154,15 @@ def test_hypothesis_profile_is_loaded_and_max_examples_layers_on_top(pytester, m
 
 
 def test_project_profiles_are_available(pytester):
+    """``dev`` is registered by bulkpdf_contract.strategies, which a fresh process has not imported."""
     pytester.makepyfile(COUNT_EXAMPLES)
-    result = pytester.runpytest("-s", "--bulkpdf-hypothesis-profile", "ci")
+    result = pytester.runpytest_subprocess(
+        "-s", "--bulkpdf-hypothesis-profile", "dev", "-p", "no:schemathesis"
+    )
     result.assert_outcomes(passed=2)
-    assert hypothesis_line(result).endswith("profile=ci")
+    assert hypothesis_line(result) == (
+        "HYPOTHESIS examples=200 max_examples=200 deadline=None profile=dev"
+    )
 
 
 def test_plugin_import_is_cheap():
