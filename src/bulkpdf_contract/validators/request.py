@@ -136,18 +136,33 @@ def _document_findings(
     documents = body.get("documents") if isinstance(body, dict) else None
     if not isinstance(documents, list):
         return []
+    id_lists = [
+        (g, group["objectIds"]) for g, group in enumerate(documents)
+        if isinstance(group, dict) and isinstance(group.get("objectIds"), list)
+    ]
+    findings: list[Finding] = []
+    total = sum(len(ids) for _, ids in id_lists)
+    limit = contract.max_object_ids
+    if total > limit:
+        findings.append(Finding(
+            "documents.too-many-object-ids", "/documents",
+            f"the request lists {total} document IDs; at most {limit} are allowed in one request "
+            "(split it into several jobs)",
+        ))
+    keys = [i.lower() for _, ids in id_lists for i in ids if isinstance(i, str)]
+    if file_names or len(set(keys)) != len(keys):  # else nothing to report: skip the slow walk
+        findings.extend(_duplicate_findings(id_lists, file_names))
+    return findings
+
+
+def _duplicate_findings(id_lists: list[tuple[int, list]], file_names: Mapping[str, str] | None) -> list[Finding]:
     if file_names:
         # Object IDs compare case-insensitively here, so the mapping is looked up the same way.
         file_names = {str(k).lower(): v for k, v in file_names.items()}
     findings: list[Finding] = []
     first_seen: dict[str, tuple[int, int]] = {}
     name_owner: dict[str, tuple[str, int, int]] = {}
-    total = 0
-    for g, group in enumerate(documents):
-        ids = group.get("objectIds") if isinstance(group, dict) else None
-        if not isinstance(ids, list):
-            continue
-        total += len(ids)
+    for g, ids in id_lists:
         for i, object_id in enumerate(ids):
             if not isinstance(object_id, str):
                 continue
@@ -174,11 +189,4 @@ def _document_findings(
                 ))
             else:
                 name_owner[pdf_name] = (object_id, g, i)
-    limit = contract.max_object_ids
-    if total > limit:
-        findings.append(Finding(
-            "documents.too-many-object-ids", "/documents",
-            f"the request lists {total} document IDs; at most {limit} are allowed in one request "
-            "(split it into several jobs)",
-        ))
     return findings
