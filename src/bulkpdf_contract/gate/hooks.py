@@ -87,7 +87,10 @@ def gzip_body(case: Any, kwargs: dict[str, Any]) -> bool:
     media = (case.media_type or "").lower()
     if "json" not in media:
         return False
-    raw = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
+    try:
+        raw = json.dumps(case.body, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):  # not JSON (e.g. raw bytes of a content-type probe): send as generated
+        return False
     kwargs["data"] = gzip.compress(raw, mtime=0)
     return True
 

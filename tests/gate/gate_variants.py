@@ -1,0 +1,250 @@
+"""Deliberately broken servers: the real mock behind a small ASGI middleware that breaks exactly
+one rule (or the mock with one knob turned), for proving that ``bulkpdf check`` catches each.
+
+Request rewriters change what the mock sees (so the mock's own rule never fires); response
+rewriters change what the client sees. Bodies sent with ``Content-Encoding: gzip`` are inflated,
+rewritten and deflated again, so gzip cases are broken the same way as plain ones.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from bulkpdf_contract.mock import create_app
+from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
+
+JsonFn = Callable[[Any], Any]
+
+
+def _header(scope: dict, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _with_headers(scope: dict, drop: set[bytes], add: list[tuple[bytes, bytes]] = ()) -> dict:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in drop] + list(add)
+    return {**scope, "headers": headers}
+
+
+async def _read_body(receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _read_json(scope: dict, receive) -> tuple[bytes, bool, Any]:
+    """The request body, whether it is gzipped, and its JSON (None when it is not JSON)."""
+    raw = await _read_body(receive)
+    gzipped = (_header(scope, b"content-encoding") or b"").strip().lower() == b"gzip"
+    return raw, gzipped, _decode(raw, gzipped)
+
+
+def _replaying(raw: bytes, receive):
+    """A ``receive`` that hands the app ``raw`` as the whole body, then defers to the client."""
+    delivered = False
+
+    async def replay():
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _decode(raw: bytes, gzipped: bool) -> Any:
+    try:
+        return json.loads(gzip.decompress(raw) if gzipped else raw)
+    except (ValueError, OSError, EOFError):
+        return None
+
+
+def _encode(data: Any, gzipped: bool) -> bytes:
+    raw = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return gzip.compress(raw) if gzipped else raw
+
+
+def rewrite_post_body(app, fn: JsonFn):
+    """Apply ``fn`` to the JSON body of every POST to the collection before the mock reads it."""
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != COLLECTION_PATH:
+            return await app(scope, receive, send)
+        raw, gzipped, data = await _read_json(scope, receive)
+        if isinstance(data, dict):
+            raw = _encode(fn(data), gzipped)
+        scope = _with_headers(scope, {b"content-length"}, [(b"content-length", str(len(raw)).encode())])
+        await app(scope, _replaying(raw, receive), send)
+
+    return middleware
+
+
+def drop_request_header(app, name: str):
+    async def middleware(scope, receive, send):
+        if scope["type"] == "http":
+            scope = _with_headers(scope, {name.lower().encode()})
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def drop_response_header(app, name: str):
+    async def middleware(scope, receive, send):
+        async def strip(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [(k, v) for k, v in message["headers"]
+                                                  if k.lower() != name.lower().encode()]}
+            await send(message)
+
+        await app(scope, receive, strip if scope["type"] == "http" else send)
+
+    return middleware
+
+
+def rewrite_post_response(app, fn: JsonFn):
+    """Apply ``fn`` to the JSON body of every 200 answer to a POST on the collection."""
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != COLLECTION_PATH:
+            return await app(scope, receive, send)
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def buffer(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            headers = start["headers"]
+            gzipped = any(k.lower() == b"content-encoding" and v.lower() == b"gzip" for k, v in headers)
+            data = _decode(body, gzipped) if start["status"] == 200 else None
+            if isinstance(data, dict):
+                body = _encode(fn(data), gzipped)
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+
+        await app(scope, receive, buffer)
+
+    return middleware
+
+
+def server_error_when(app, condition: Callable[[Any], bool]):
+    """Answer 500 (Zuora's ErrorResponse) to a POST whose JSON body meets ``condition``."""
+
+    async def middleware(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != COLLECTION_PATH:
+            return await app(scope, receive, send)
+        raw, gzipped, data = await _read_json(scope, receive)
+        if isinstance(data, dict) and condition(data):
+            body = json.dumps({"success": False, "reasons": [{"code": "SystemError",
+                                                              "message": "internal server error"}]}).encode()
+            await send({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                (b"zuora-request-id", str(uuid.uuid4()).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, _replaying(raw, receive), send)
+
+    return middleware
+
+
+# -- the rules each variant breaks ----------------------------------------------------------------
+def _truncate_file_name(body: dict) -> dict:
+    limit = load_contract().property_schema("fileName")["maxLength"]
+    if isinstance(body.get("fileName"), str) and len(body["fileName"]) == limit + 1:
+        body["fileName"] = body["fileName"][:limit]
+    return body
+
+
+def _dedupe_object_ids(body: dict) -> dict:
+    seen: set[str] = set()
+    for group in body.get("documents") or []:
+        if isinstance(group, dict) and isinstance(group.get("objectIds"), list):
+            kept = []
+            for value in group["objectIds"]:
+                key = value.lower() if isinstance(value, str) else repr(value)
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(value)
+            group["objectIds"] = kept
+    return body
+
+
+def _json_to_csv(body: dict) -> dict:
+    if body.get("indexFileFormat") == "JSON":
+        body["indexFileFormat"] = "CSV"
+    return body
+
+
+def _shout_file_name(body: dict) -> dict:
+    if isinstance(body.get("fileName"), str):
+        body["fileName"] = "".join(c.upper() if c.isascii() else c for c in body["fileName"])
+    return body
+
+
+def _success_as_string(body: dict) -> dict:
+    if "success" in body:
+        body["success"] = str(body["success"]).lower()
+    return body
+
+
+def _name_at_limit(body: dict) -> bool:
+    return isinstance(body.get("name"), str) and len(body["name"]) == load_contract().property_schema("name")["maxLength"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A broken server: how to build it and the check(s) of which at least one must fail."""
+
+    name: str
+    rule: str
+    build: Callable[[str], Any]
+    caught_by: frozenset[str]
+
+
+VARIANTS = (
+    Variant("accepts-33-char-fileName", "fileName maxLength",
+            lambda token: rewrite_post_body(create_app(token=token), _truncate_file_name),
+            frozenset({"negative_data_rejection", "edge_cases_rejected"})),
+    Variant("drops-track-id-echo", "Zuora-Track-Id echo",
+            lambda token: drop_response_header(create_app(token=token), "Zuora-Track-Id"),
+            frozenset({"track_id_echo"})),
+    Variant("500-for-one-valid-input", "no server error (name of exactly 32 characters)",
+            lambda token: server_error_when(create_app(token=token), _name_at_limit),
+            frozenset({"not_a_server_error"})),
+    Variant("wrong-type-in-200-body", "POST 200 body schema (success as a string)",
+            lambda token: rewrite_post_response(create_app(token=token), _success_as_string),
+            frozenset({"response_schema_conformance"})),
+    Variant("new-job-on-replay", "Idempotency-Key replay",
+            lambda token: drop_request_header(create_app(token=token), "Idempotency-Key"),
+            frozenset({"idempotent_replay"})),
+    Variant("accepts-duplicate-object-ids", "documents.duplicate-object-id",
+            lambda token: rewrite_post_body(create_app(token=token), _dedupe_object_ids),
+            frozenset({"edge_cases_rejected"})),
+    Variant("csv-index-when-json-asked", "indexFileFormat",
+            lambda token: rewrite_post_body(create_app(token=token), _json_to_csv),
+            frozenset({"zip_index"})),
+    Variant("wrong-zip-names", "<fileName>_<n>.zip",
+            lambda token: rewrite_post_body(create_app(token=token), _shout_file_name),
+            frozenset({"zip_names"})),
+    Variant("1001-documents-per-zip", "at most 1,000 documents per ZIP",
+            lambda token: create_app(token=token, documents_per_zip=1001),
+            frozenset({"zip_documents"})),
+)
