@@ -87,6 +87,7 @@ def _positive_float(raw: str) -> float:
 @dataclass(frozen=True)
 class _Option:
     name: str
+    metavar: str
     help: str
     parse: Callable[[str], Any] = str
 
@@ -104,11 +105,12 @@ class _Option:
 
 
 OPTIONS = (
-    _Option("url", "base URL of a live server to test against instead of the embedded mock", _url),
-    _Option("token", f"bearer token (default for the embedded mock: {DEFAULT_TOKEN})"),
-    _Option("max_examples", "max_examples for every Hypothesis test of the run", _positive_int),
-    _Option("hypothesis_profile", "Hypothesis settings profile to load (the project's: ci, dev)"),
-    _Option("job_timeout", "seconds bulkpdf_client waits for a job (default 60)", _positive_float),
+    _Option("url", "URL", "base URL of a live server to test against instead of the embedded mock", _url),
+    _Option("token", "TOKEN", f"bearer token (default for the embedded mock: {DEFAULT_TOKEN})"),
+    _Option("max_examples", "N", "max_examples of every Hypothesis test without its own "
+            "@settings(max_examples=...)", _positive_int),
+    _Option("hypothesis_profile", "NAME", "Hypothesis settings profile to load (the project's: ci, dev)"),
+    _Option("job_timeout", "SECONDS", "seconds bulkpdf_client waits for a job (default 60)", _positive_float),
 )
 
 
@@ -136,7 +138,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bulkpdf", "bulk-PDF endpoint contract")
     for option in OPTIONS:
         group.addoption(
-            option.flag, dest=option.ini, default=None,
+            option.flag, dest=option.ini, default=None, metavar=option.metavar,
             help=f"{option.help} (env {option.env}, ini {option.ini})",
         )
         parser.addini(option.ini, f"{option.help} (see {option.flag})", default=None)
