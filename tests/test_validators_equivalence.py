@@ -6,8 +6,9 @@ responses, on payloads that are valid, slightly broken (a field at its limit, on
 wrong case) and plain garbage. jsonschema stays the reference.
 
 The generators read limits, patterns and enums from the contract. The default run draws about
-``3 x`` the active Hypothesis profile's ``max_examples`` per property; the ``slow`` run draws
-many more, and also drives schemathesis' own positive and negative generation.
+``6 x`` the active Hypothesis profile's ``max_examples`` per property (300 under the suite's
+``ci`` profile); the ``slow`` run draws many more, and also drives schemathesis' own positive and
+negative generation at length.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from bulkpdf_contract.validators import validate_request, validate_response
 CONTRACT = load_contract()
 BASE_EXAMPLES = settings().max_examples  # follows the loaded profile
 FAST = settings(
-    max_examples=3 * BASE_EXAMPLES, deadline=None,
+    max_examples=6 * BASE_EXAMPLES, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-SLOW = settings(FAST, max_examples=20 * BASE_EXAMPLES)
+SLOW = settings(FAST, max_examples=40 * BASE_EXAMPLES)
 
 # Characters that sit on the edges of this contract's charsets.
 EDGE_CHARS = list(':;"\'/\\<>|?* ~!\t\n\r\x00\x1f\x7f\x80\u0085\u00a0é€日😀\ud800') + ["\u200b", "\ufeff"]
@@ -193,13 +194,13 @@ def test_generators_reach_both_verdicts():
     """The property below is only worth something if valid and invalid payloads both occur."""
     verdicts = {True: 0, False: 0}
 
-    @settings(FAST, max_examples=150, database=None)
+    @settings(FAST, max_examples=100, database=None)
     @given(request_bodies())
     def sample(body):
         verdicts[not validate_request(body, engine="jsonschema")] += 1
 
     sample()
-    assert verdicts[True] >= 10 and verdicts[False] >= 10, verdicts
+    assert verdicts[True] >= 5 and verdicts[False] >= 5, verdicts
 
 
 test_request_findings_match_the_reference = FAST(given(request_cases())(assert_request_engines_agree))
