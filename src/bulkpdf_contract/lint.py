@@ -214,8 +214,10 @@ def _parse_yaml(text: str) -> _Parsed:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise _Problem("parse", f"invalid YAML: {message}", line, col) from None
     except yaml.reader.ReaderError as exc:
-        # libyaml counts the position in UTF-8 bytes
-        before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        if hasattr(yaml, "CSafeLoader"):  # libyaml counts the position in UTF-8 bytes
+            before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        else:
+            before = text[: exc.position]
         line, col = line_col(before, len(before))
         raise _Problem("parse", f"invalid YAML: {exc.reason} (U+{exc.character:04X})",
                        line, col) from None
