@@ -269,7 +269,7 @@ def _at(value, path):
     return value
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.text(max_size=4), json_values, max_size=5),
        st.sampled_from([None, 0, 2]), st.booleans())
 def test_json_offsets_land_on_the_value_of_every_pointer(value, indent, ascii_only):
@@ -282,7 +282,7 @@ def test_json_offsets_land_on_the_value_of_every_pointer(value, indent, ascii_on
         assert offsets[path + ("missing",)] == offsets[path]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.text(max_size=4), json_values, min_size=1, max_size=5), st.booleans())
 def test_yaml_nodes_hold_the_value_of_every_pointer(value, flow):
     text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
