@@ -127,6 +127,7 @@ def make_api_fixture(request, tmp_path):
 
     def make(**kwargs) -> Api:
         kwargs.setdefault("data_dir", tmp_path / f"data{len(opened)}")
+        kwargs.setdefault("job_process", False)  # thread jobs start instantly; job-process tests opt in
         api = open_api(request.param, **kwargs)
         opened.append(api)
         return api

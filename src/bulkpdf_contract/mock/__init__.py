@@ -2,9 +2,30 @@
 
 ``create_app(...)`` builds the ASGI app; ``run_server(...)`` runs it under uvicorn in a thread on
 a free 127.0.0.1 port; ``bulkpdf serve`` runs it from the command line.
+
+The names are imported on first use, so the job process (which imports only the job modules of
+this package) does not pay for Starlette, uvicorn and the validators.
 """
 
-from .app import DEFAULT_TOKEN, create_app
-from .server import RunningServer, run_server, start_server
+from __future__ import annotations
 
-__all__ = ["DEFAULT_TOKEN", "RunningServer", "create_app", "run_server", "start_server"]
+import importlib
+
+_EXPORTS = {
+    "DEFAULT_TOKEN": ".app",
+    "create_app": ".app",
+    "RunningServer": ".server",
+    "run_server": ".server",
+    "start_server": ".server",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

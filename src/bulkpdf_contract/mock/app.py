@@ -90,6 +90,7 @@ def create_app(
     idempotency_ttl: float | None = None,
     open_world: bool | None = None,
     workers: int = 2,
+    job_process: bool = True,
     max_body_bytes: int | None = None,
     rate_limit: int | None = None,
     concurrency_limit: int | None = None,
@@ -104,7 +105,8 @@ def create_app(
     given documents make the world closed unless ``open_world=True``. ``job_delay`` pauses before
     each job step; ``request_delay`` holds each POST while its Idempotency-Key is in flight (both
     for tests). ``rate_limit`` (requests per minute per token) and ``concurrency_limit`` are
-    enforced with 429 only when given. ``disabled_rules`` skips validator rules by id (to build
+    enforced with 429 only when given. ``job_process`` runs jobs in a lower-priority child process
+    (``workers`` threads there); False runs them in threads of this process. ``disabled_rules`` skips validator rules by id (to build
     deliberately lenient servers).
     """
     contract = contract or load_contract()
@@ -129,6 +131,7 @@ def create_app(
         max_body_bytes=max_body_bytes or contract.max_inflated_bytes,
         max_inflated_bytes=contract.max_inflated_bytes,
         workers=workers,
+        job_process=job_process,
         max_job_attempts=max_job_attempts,
         rate_limit=rate_limit,
         concurrency_limit=concurrency_limit,

@@ -1,7 +1,7 @@
 """The background job runner: worker threads that turn a submitted job into ZIP files.
 
-Jobs run in threads, never on the event loop, so polling stays fast while a 50,000-document job
-is zipped. SQLite is the queue's memory: a job is only ever *Submitted* or *Executing* in the
+Jobs run in threads, never on the event loop (by default in a child process, see
+:mod:`.worker`), so polling stays fast while a 50,000-document job is zipped. SQLite is the queue's memory: a job is only ever *Submitted* or *Executing* in the
 database until it reaches a final status, so a server stopped or killed mid-job finds it again
 at start-up (:meth:`JobRunner.recover`) and runs it again from the start (ZIPs are rewritten
 under temporary names), or fails it with a reason after ``max_attempts`` interrupted runs.
@@ -9,12 +9,9 @@ under temporary names), or fails it with a reason after ``max_attempts`` interru
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import queue
 import secrets
-import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -24,25 +21,12 @@ from typing import Any, Callable, Iterator
 from .archive import Stopped, write_zip
 from .pdf import make_pdf
 from .storage import ACTIVE, Storage
-from .world import DEFAULT, Document, World, default_document, iso
+from .world import DEFAULT, Document, World, default_document, iso, parse_document
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
-RESOURCE_CODE = "515800"
-JOB_NICENESS = 10
-FILES_DIR = "files"  # <data_dir>/files/<jobId>_<n>.zip: named by job ID, never by user input  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
-
-
-def lower_priority() -> None:
-    """Run this (job) thread at a lower CPU priority than the threads answering requests.
-
-    Linux schedules threads individually, so ``setpriority`` on the thread's ID renices just
-    this thread: under load, POSTs and polls are answered first and jobs use the spare CPU.
-    Elsewhere this does nothing.
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICENESS)
+RESOURCE_CODE = "515800"  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
+FILES_DIR = "files"  # <data_dir>/files/<jobId>_<n>.zip: named by job ID, never by user input
 
 
 class Interrupted(Exception):
@@ -74,6 +58,7 @@ class JobRunner:
         workers: int = 2,
         max_attempts: int = 3,
         clock: Callable[[], float] = time.time,
+        refresh_world: bool = False,
     ):
         self.storage = storage
         self.world = world
@@ -84,12 +69,16 @@ class JobRunner:
         self.workers = workers
         self.max_attempts = max_attempts
         self.clock = clock
+        self.refresh_world = refresh_world
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._pending: set[str] = set()
+        self._pending_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
+        """Start the worker threads and resume what a previous server left running."""
         if self.files_dir.is_dir():  # ZIPs a crash left half-written; their jobs are re-run
             for leftover in self.files_dir.glob("*.part"):
                 leftover.unlink(missing_ok=True)
@@ -97,6 +86,7 @@ class JobRunner:
             thread = threading.Thread(target=self._loop, name=f"bulkpdf-mock-job-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.recover()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
@@ -108,6 +98,11 @@ class JobRunner:
         self._threads.clear()
 
     def submit(self, job_id: str) -> None:
+        """Queue a job; a job already queued or running is not queued twice."""
+        with self._pending_lock:
+            if job_id in self._pending:
+                return
+            self._pending.add(job_id)
         self._queue.put(job_id)
 
     def recover(self) -> None:
@@ -126,12 +121,15 @@ class JobRunner:
                 self.submit(job["id"])
 
     def _loop(self) -> None:
-        lower_priority()
         while not self._stop.is_set():
             job_id = self._queue.get()
             if job_id is None:
                 return
-            self.run(job_id)
+            try:
+                self.run(job_id)
+            finally:
+                with self._pending_lock:
+                    self._pending.discard(job_id)
 
     def _pause(self) -> None:
         if self._stop.wait(self.job_delay) if self.job_delay else self._stop.is_set():
@@ -164,6 +162,8 @@ class JobRunner:
         job = self.storage.job(job_id)
         if job is None or job["status"] not in ACTIVE:
             return
+        if self.refresh_world:  # another process seeds documents: read them as this job starts
+            self.world.seeded = {d["id"]: parse_document(d) for d in self.storage.seeded_documents()}
         self._pause()
         pairs = job.pop("documents")
         archived, failed, usable = [], [], []

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..spec import Contract
 from .jobs import JobRunner
+from .worker import ProcessRunner, WorkerSettings
 from .storage import Storage
 from .world import World, parse_document
 
@@ -57,6 +58,7 @@ class MockConfig:
     max_job_attempts: int
     rate_limit: int | None
     concurrency_limit: int | None
+    job_process: bool = True
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -65,7 +67,7 @@ class MockState:
         self.config = config
         self.world = world
         self.storage: Storage | None = None
-        self.runner: JobRunner | None = None
+        self.runner: JobRunner | ProcessRunner | None = None
         self.started = False
         self._lock = threading.Lock()
         self._lock_file: Any = None
@@ -91,13 +93,21 @@ class MockState:
             storage = Storage(cfg.data_dir / DB_NAME)
             storage.recover(not_before=time.time() - cfg.idempotency_ttl)
             self.world.seeded = {d["id"]: parse_document(d) for d in storage.seeded_documents()}
-            runner = JobRunner(
-                storage, self.world, cfg.data_dir,
-                documents_per_zip=cfg.documents_per_zip, file_url_ttl=cfg.file_url_ttl,
-                job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
-            )
+            if cfg.job_process:
+                runner = ProcessRunner(WorkerSettings(
+                    db_path=str(cfg.data_dir / DB_NAME), data_dir=str(cfg.data_dir),
+                    documents_per_zip=cfg.documents_per_zip, file_url_ttl=cfg.file_url_ttl,
+                    job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
+                    open_world=self.world.open_world,
+                    configured=[d.to_dict() for d in self.world.configured.values()],
+                ))
+            else:
+                runner = JobRunner(
+                    storage, self.world, cfg.data_dir,
+                    documents_per_zip=cfg.documents_per_zip, file_url_ttl=cfg.file_url_ttl,
+                    job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
+                )
             runner.start()
-            runner.recover()
         except BaseException:
             self._release_directory()
             raise

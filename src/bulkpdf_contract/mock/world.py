@@ -19,24 +19,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple
 
-import yaml
-
 DOC_TYPES = ("Invoice", "CreditMemo", "DebitMemo")
 _NUMBER_PREFIX = {"Invoice": "INV", "CreditMemo": "CM", "DebitMemo": "DM"}
 _ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\<>:\"|?*]")
 _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _EPOCH_SECONDS = int(_EPOCH.timestamp())
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """Numbers stay strings: an all-digit object ID such as 000...01 must not become the int 1."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 class Document(NamedTuple):
@@ -150,8 +138,10 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"cannot read the documents file {path}: {exc}") from None
+        import yaml
+
         try:
-            source = yaml.load(text, Loader=_YamlLoader)
+            source = yaml.load(text, Loader=_yaml_loader())
         except yaml.YAMLError as exc:
             raise ValueError(f"{path} is not valid YAML: {exc}") from None
     open_world = None
@@ -164,6 +154,21 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
             raise ValueError(f"{where}: 'openWorld' must be true or false")
         source = source.get("documents", [])
     return parse_documents(source, where), open_world
+
+
+def _yaml_loader():
+    """A safe loader that keeps numbers as strings: an all-digit object ID such as 000...01 must
+    not become the int 1. (PyYAML is imported here: the job process never needs it.)"""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
 class World:

@@ -1,0 +1,126 @@
+"""The job runner in a child process, at a lower CPU priority than the server.
+
+Zipping is CPU work. In the server's own process it would compete with the event loop for the
+GIL and for the CPU, so every POST and poll would wait behind the jobs. In a child process with
+a higher nice value, requests are answered first and jobs use the CPU that is left (on a
+multi-core machine, a core of their own). The child runs the same :class:`JobRunner` (threads)
+on its own connection to the same SQLite database.
+
+The child is a fresh interpreter running :func:`child_main`, not a
+``multiprocessing`` process, so a user's script that starts the mock without an
+``if __name__ == "__main__"`` guard is never re-imported. The protocol is one line per message
+on the child's stdin: the settings as JSON, then one job ID per line. End of input means stop,
+so when the server dies (even by ``kill -9``) the child stops too and leaves its jobs
+*Executing* for the restarted server to resume. Documents seeded over HTTP are read from the
+database as each job starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+log = logging.getLogger("bulkpdf_contract.mock")
+JOB_NICENESS = 10
+
+
+@dataclass
+class WorkerSettings:
+    db_path: str
+    data_dir: str
+    documents_per_zip: int
+    file_url_ttl: float
+    job_delay: float
+    workers: int
+    max_attempts: int
+    open_world: bool
+    configured: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ProcessRunner:
+    """Same interface as :class:`JobRunner` (``start``, ``submit``, ``stop``).
+
+    ``submit`` never blocks the event loop: IDs go to a queue that a writer thread feeds into
+    the pipe (a starting child may not be reading yet)."""
+
+    def __init__(self, settings: WorkerSettings):
+        self.settings = settings
+        self._process: subprocess.Popen | None = None
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", f"import sys; from {__name__} import child_main; sys.exit(child_main())"],
+            stdin=subprocess.PIPE, env=env, bufsize=0,
+        )
+        self._queue.put(json.dumps(asdict(self.settings)))
+        self._writer = threading.Thread(target=self._write, name="bulkpdf-mock-jobs-pipe", daemon=True)
+        self._writer.start()
+
+    def _write(self) -> None:
+        stdin = self._process.stdin
+        try:
+            while (line := self._queue.get()) is not None:
+                stdin.write(line.encode() + b"\n")
+        except OSError:  # the child died; a restarted server resumes its jobs
+            log.error("the mock's job process exited unexpectedly")
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def submit(self, job_id: str) -> None:
+        self._queue.put(job_id)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._process is None:
+            return
+        self._queue.put(None)
+        self._writer.join(timeout)
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(5)
+        self._process = None
+
+
+def child_main(stream=None) -> int:
+    from .jobs import JobRunner
+    from .storage import Storage
+    from .world import World, parse_document
+
+    logging.basicConfig(level=logging.WARNING, format="bulkpdf mock jobs: %(message)s")
+    stream = stream or sys.stdin.buffer
+    with contextlib.suppress(OSError):
+        os.nice(JOB_NICENESS)
+    first = stream.readline()
+    if not first:
+        return 0
+    settings = WorkerSettings(**json.loads(first))
+    storage = Storage(settings.db_path)
+    world = World([parse_document(d) for d in settings.configured], open_world=settings.open_world)
+    runner = JobRunner(
+        storage, world, settings.data_dir,
+        documents_per_zip=settings.documents_per_zip, file_url_ttl=settings.file_url_ttl,
+        job_delay=settings.job_delay, workers=settings.workers, max_attempts=settings.max_attempts,
+        refresh_world=True,
+    )
+    try:
+        runner.start()
+        for line in stream:
+            if line.strip():
+                runner.submit(line.strip().decode())
+    finally:
+        runner.stop()
+        storage.close()
+    return 0
