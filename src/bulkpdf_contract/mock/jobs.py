@@ -159,7 +159,7 @@ class JobRunner:
             log.exception("could not mark job %s as failed", job_id)
 
     def _run(self, job_id: str) -> None:
-        job = self.storage.job(job_id)
+        job = self.storage.job(job_id, documents=True)
         if job is None or job["status"] not in ACTIVE:
             return
         if self.refresh_world:  # another process seeds documents: read them as this job starts

@@ -154,14 +154,24 @@ class Storage:
         marks = ", ".join("?" * len(row))
         conn.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(row.values()))
 
-    def job(self, job_id: str, tenant: str | None = None) -> dict[str, Any] | None:
-        sql = "SELECT * FROM jobs WHERE id = ?" + (" AND tenant = ?" if tenant is not None else "")
+    _SUMMARY = ", ".join(
+        c for c in ("id", "tenant", "name", "file_name", "index_format", "generate_missing",
+                    "ignore_archived", "persist_index", "status", "step_status", "created_on",
+                    "created_by", "skipped", "failed", "reasons", "attempts", "finished_on")
+    )
+
+    def job(self, job_id: str, tenant: str | None = None, *, documents: bool = False) -> dict[str, Any] | None:
+        """A job row; ``documents=True`` also decodes its document list (the runner needs it,
+        a poll does not: for a 50,000-document job it is megabytes)."""
+        columns = "*" if documents else self._SUMMARY
+        sql = f"SELECT {columns} FROM jobs WHERE id = ?" + (" AND tenant = ?" if tenant is not None else "")
         rows = self.query(sql, (job_id,) if tenant is None else (job_id, tenant))
         if not rows:
             return None
         job = dict(rows[0])
         for name in _JSON_COLUMNS:
-            job[name] = orjson.loads(job[name]) if job[name] is not None else None
+            if name in job:
+                job[name] = orjson.loads(job[name]) if job[name] is not None else None
         return job
 
     def update_job(self, job_id: str, **values: Any) -> None:
