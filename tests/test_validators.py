@@ -178,12 +178,13 @@ def test_header_names_match_case_insensitively_with_canonical_pointers(name):
     assert rules(check(SEED, {name: "x:y"})) == [("charset.forbidden-character", "/headers/Zuora-Track-Id")]
 
 
-@pytest.mark.parametrize("version", ["2025-08-12", "2024-05-20", "211.0", "186.0"])
+@pytest.mark.parametrize("version", ["2025-08-12", "2024-05-20", "2024-12-31", "2025-01-01", "211.0", "186.0"])
 def test_zuora_version_accepted(version):
     assert check(SEED, {"Zuora-Version": version}) == []
 
 
-@pytest.mark.parametrize("version", ["211", "211.1", "21.0", "2025-8-12", "latest", "", "2025-08-12\n", " 211.0"])
+@pytest.mark.parametrize("version", ["211", "211.1", "21.0", "2025-8-12", "latest", "", "2025-08-12\n", " 211.0",
+                                     "2025-13-01", "2025-00-10", "2025-01-32", "2025-01-00"])
 def test_zuora_version_rejected(version):
     findings = check(SEED, {"zuora-version": version})
     assert rules(findings) == [("schema.pattern", "/headers/Zuora-Version")]
