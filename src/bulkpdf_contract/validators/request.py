@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Iterable
 
@@ -92,40 +93,68 @@ def validate_request(
             f"file_names must map objectId to PDF file name, not {type(file_names).__name__}"
         )
     method = method.upper() if isinstance(method, str) else method
-    findings: list[Finding] = []
-    if not isinstance(method, str) or contract.operation(method) is None:
-        findings.append(Finding(
+    plan = _plan(contract, method, engine) if isinstance(method, str) else None
+    if plan is None:
+        return [Finding(
             "request.method", "",
             f"{method} is not an operation of the bulk PDF endpoint; "
             "use POST to create a job and GET to poll it",
-        ))
-    else:
-        findings.extend(_header_findings(contract, headers, method, engine))
-        if method == "POST":
-            findings.extend(_body_check(contract, engine).findings(body))
-            findings.extend(_document_findings(contract, body, file_names))
-        elif body is not None:
-            findings.append(Finding("request.unexpected-body", "", f"a {method} request has no body"))
-    return sort_findings(findings)
+        )]
+    findings = _header_findings(plan, headers, method)
+    if plan.body is not None:
+        findings.extend(plan.body.findings(body))
+        findings.extend(_document_findings(contract, body, file_names))
+    elif body is not None:
+        findings.append(Finding("request.unexpected-body", "", f"a {method} request has no body"))
+    return sort_findings(findings) if findings else findings
 
 
-def _header_findings(contract: Contract, headers: Any, method: str, engine: str) -> list[Finding]:
-    declared = contract.header_parameters(method)
-    known = contract.all_header_parameters()
-    values: dict[str, Any] = {}
+@dataclass(frozen=True)
+class _Plan:
+    """What validating one method needs, looked up once per contract, method and engine."""
+
+    headers: SchemaCheck
+    headers_required: bool
+    declared: frozenset[str]
+    method_limited: dict[str, tuple[str, ...]]
+    body: SchemaCheck | None
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(contract: Contract, method: str, engine: str) -> _Plan | None:
+    if contract.operation(method) is None:
+        return None
+    limited = {
+        name: tuple(p["x-bulkpdf-methods"])
+        for name, p in contract.all_header_parameters().items()
+        if "x-bulkpdf-methods" in p
+    }
+    return _Plan(
+        headers=_header_check(contract, method, engine),
+        headers_required=bool(contract.headers_schema(method)["required"]),
+        declared=frozenset(contract.header_parameters(method)),
+        method_limited=limited,
+        body=_body_check(contract, engine) if method == "POST" else None,
+    )
+
+
+def _header_findings(plan: _Plan, headers: Any, method: str) -> list[Finding]:
     items, findings = header_items_or_finding(headers)
+    if not items and not plan.headers_required:
+        return findings
+    values: dict[str, Any] = {}
     for raw_name, value in items:
         name = canonical_header(str(raw_name))
-        if name in declared:
+        if name in plan.declared:
             values[name] = value
             continue
-        methods = known.get(name, {}).get("x-bulkpdf-methods")
+        methods = plan.method_limited.get(name)
         if methods is not None and method not in {m.upper() for m in methods}:
             findings.append(Finding(
                 f"{name.lower()}.method", f"/headers/{name}",
                 f"{name} is only for {' and '.join(methods)} requests; do not send it with {method}",
             ))
-    findings.extend(_header_check(contract, method, engine).findings(values))
+    findings.extend(plan.headers.findings(values))
     return findings
 
 
@@ -149,10 +178,22 @@ def _document_findings(
             f"the request lists {total} document IDs; at most {limit} are allowed in one request "
             "(split it into several jobs)",
         ))
-    keys = [i.lower() for _, ids in id_lists for i in ids if isinstance(i, str)]
-    if file_names or len(set(keys)) != len(keys):  # else nothing to report: skip the slow walk
+    if file_names or _may_repeat([i for _, ids in id_lists for i in ids]):
         findings.extend(_duplicate_findings(id_lists, file_names))
     return findings
+
+
+def _may_repeat(ids: list) -> bool:
+    """False when no two IDs can be equal (case-insensitively): the per-ID walk is then skipped.
+
+    One ``join``/``lower``/``split`` in C instead of a Python loop; anything unusual (non-string
+    IDs, IDs containing the separator) says True and lets the walk decide.
+    """
+    try:
+        keys = "\n".join(ids).lower().split("\n")
+    except TypeError:
+        return True
+    return len(keys) != len(ids) or len(set(keys)) != len(keys)
 
 
 def _duplicate_findings(id_lists: list[tuple[int, list]], file_names: Mapping[str, str] | None) -> list[Finding]:
