@@ -53,9 +53,11 @@ def validate_response(
     method = method.upper()
     response = contract.response(method, status)
     if response is None:
+        op = contract.operation(method)
+        documented = ", ".join(op["responses"]) if op else f"nothing ({method} is not an operation here)"
         return [Finding(
             "response.undocumented-status", "",
-            f"status {status} is not documented for {method}",
+            f"status {status} is not documented for {method}; documented: {documented}",
         )]
     items, findings = header_items_or_finding(headers, "response headers")
     values = {canonical_header(str(k)): v for k, v in items}
