@@ -27,8 +27,8 @@ from typing import Any, Iterable, Sequence
 import httpx
 import orjson
 
+from bulkpdf_contract.client import BulkPdfClient
 from bulkpdf_contract.mock import DEFAULT_TOKEN
-from bulkpdf_contract.spec import COLLECTION_PATH
 from bulkpdf_contract.validators import validate_response
 
 SCALE_ENV = "BULKPDF_RELIABILITY_SCALE"
@@ -108,8 +108,9 @@ class Serve:
             except subprocess.TimeoutExpired:
                 self.kill9()
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 30), **kwargs)
+    def client(self, **kwargs: Any) -> BulkPdfClient:
+        """The project's client (bearer token set; ``.wait(job_id, timeout)`` polls to the end)."""
+        return BulkPdfClient(self.url, DEFAULT_TOKEN, **kwargs)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -153,18 +154,6 @@ def count_jobs(data_dir: Path, where: str = "", params: tuple = ()) -> int:
         return conn.execute(f"SELECT count(*) FROM jobs {where}", params).fetchone()[0]
     finally:
         conn.close()
-
-
-def wait_for_job(client: httpx.Client, job_id: str, timeout: float, headers=None) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(f"{COLLECTION_PATH}/{job_id}", headers=headers or AUTH)
-        assert response.status_code == 200, response.text
-        job = response.json()
-        if job["status"] in FINAL:
-            return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}/{job['stepStatus']}"
-        time.sleep(0.05)
 
 
 # -- answers -----------------------------------------------------------------------------------

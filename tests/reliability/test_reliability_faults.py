@@ -13,8 +13,8 @@ import math
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +25,6 @@ import orjson
 import pytest
 from reliability_support import (
     AUTH,
-    FINAL,
     assert_zuora_error,
     count_jobs,
     download_all,
@@ -33,7 +32,6 @@ from reliability_support import (
     job_body,
     scaled,
     start_serve,
-    wait_for_job,
 )
 
 from bulkpdf_contract.spec import COLLECTION_PATH
@@ -53,8 +51,6 @@ def _job_files(data_dir: Path, job_id: str, suffix: str) -> list[Path]:
 
 
 def _job_row(data_dir: Path, job_id: str) -> tuple[str, str, int]:
-    import sqlite3
-
     conn = sqlite3.connect(data_dir / "mock.sqlite3")
     try:
         return conn.execute("SELECT status, step_status, attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -69,7 +65,7 @@ def test_kill_9_during_a_big_job_then_restart_finishes_it(serve, tmp_path):
     with server.client() as client:
         small = _post(client, job_body(5, "before-crash"), "key-before-crash")
         assert small.status_code == 200, small.text
-        small_job = wait_for_job(client, small.json()["jobId"], 30)
+        small_job = client.wait(small.json()["jobId"], 30)
         small_bytes = [httpx.get(url).content for url in small_job["fileUrls"]]
         big = _post(client, job_body(KILL_DOCS, "crash", start=100_000), "key-big-job")
         assert big.status_code == 200, big.text
@@ -87,7 +83,7 @@ def test_kill_9_during_a_big_job_then_restart_finishes_it(serve, tmp_path):
     began = time.monotonic()
     server = serve(data)
     with server.client() as client:
-        job = wait_for_job(client, big_id, scaled(90, 500))
+        job = client.wait(big_id, scaled(90, 500))
         recovered_in = time.monotonic() - began
         assert job["status"] == "Completed" or (job["status"] == "Error" and job["reasons"]), job
         if job["status"] == "Completed":
@@ -102,7 +98,7 @@ def test_kill_9_during_a_big_job_then_restart_finishes_it(serve, tmp_path):
         assert _post(client, job_body(5, "before-crash"), "key-before-crash").content == small.content
         assert _post(client, job_body(KILL_DOCS, "crash", start=100_000), "key-big-job").content == big.content
         assert count_jobs(data) == jobs_before
-        again = wait_for_job(client, small_job["jobId"], 5)
+        again = client.wait(small_job["jobId"], 5)
         assert again["status"] == "Completed"
         assert [httpx.get(url).content for url in again["fileUrls"]] == small_bytes
     figure(f"kill -9: job of {KILL_DOCS} docs",
@@ -125,7 +121,7 @@ def test_a_job_killed_on_every_attempt_is_marked_failed_with_a_reason(serve, tmp
         server.kill9()
         server = serve(data, "--job-delay", "0.3")
     with server.client() as client:
-        job = wait_for_job(client, job_id, 10)
+        job = client.wait(job_id, 10)
         assert job["status"] == "Error"
         assert job["fileUrls"] == []
         assert "interrupted 3 times" in job["reasons"][0]["message"], job["reasons"]
@@ -223,10 +219,10 @@ def _fill(path: Path) -> int:
 def test_a_full_disk_fails_the_job_and_answers_500_not_a_hang(tiny_disk, serve):
     data = tiny_disk / "data"
     server = serve(data)
-    with server.client(timeout=20) as client:
+    with server.client(timeout=20.0) as client:
         response = _post(client, job_body(3000, "too-big-for-the-disk"))
         assert response.status_code == 200, response.text
-        job = wait_for_job(client, response.json()["jobId"], 15)
+        job = client.wait(response.json()["jobId"], 15)
         assert job["status"] == "Error" and job["fileUrls"] == [], job
         assert "No space left on device" in job["reasons"][0]["message"], job["reasons"]
         assert not list(data.rglob("*.part"))
@@ -250,7 +246,7 @@ def test_a_full_disk_fails_the_job_and_answers_500_not_a_hang(tiny_disk, serve):
         filler.unlink()  # space again: the server works again, without a restart
         response = _post(client, job_body(5, "after-the-disk-emptied", start=900_000))
         assert response.status_code == 200, response.text
-        assert wait_for_job(client, response.json()["jobId"], 30)["status"] == "Completed"
+        assert client.wait(response.json()["jobId"], 30)["status"] == "Completed"
     assert server.alive()
     figure("full disk (1 MiB tmpfs)",
            f"3000-doc job Error 'No space left on device'; POSTs on a full disk: {statuses[:-1].count(200)} "
@@ -265,13 +261,13 @@ def _limit_file_size() -> None:
 @pytest.mark.timeout(scaled(60, 120))
 def test_a_file_size_limit_fails_the_job_with_a_reason(serve, tmp_path):
     server = serve(tmp_path / "data", preexec_fn=_limit_file_size)
-    with server.client(timeout=20) as client:
+    with server.client(timeout=20.0) as client:
         response = _post(client, job_body(1000, "over-the-limit"))
         assert response.status_code == 200, response.text
-        job = wait_for_job(client, response.json()["jobId"], 30)
+        job = client.wait(response.json()["jobId"], 30)
         assert job["status"] == "Error" and "File too large" in job["reasons"][0]["message"], job
         small = _post(client, job_body(10, "under-the-limit", start=5000))
-        assert wait_for_job(client, small.json()["jobId"], 30)["status"] == "Completed"
+        assert client.wait(small.json()["jobId"], 30)["status"] == "Completed"
     assert not list((tmp_path / "data").rglob("*.part"))
     assert server.alive()
 
@@ -293,7 +289,7 @@ def test_an_output_directory_that_cannot_be_written_fails_the_job(serve, tmp_pat
     server = serve(data)
     with server.client() as client:
         first = _post(client, job_body(2, "find-the-output-dir")).json()["jobId"]
-        assert wait_for_job(client, first, 30)["status"] == "Completed"
+        assert client.wait(first, 30)["status"] == "Completed"
     server.stop()
     output_dir = _job_files(data, first, ".zip")[0].parent
     assert output_dir != data
@@ -303,7 +299,7 @@ def test_an_output_directory_that_cannot_be_written_fails_the_job(serve, tmp_pat
     with server.client() as client:
         response = _post(client, job_body(5, "nowhere-to-write"))
         assert response.status_code == 200, response.text
-        job = wait_for_job(client, response.json()["jobId"], 30)
+        job = client.wait(response.json()["jobId"], 30)
         assert job["status"] == "Error" and job["reasons"] and job["fileUrls"] == [], job
         assert "could not be written" in job["reasons"][0]["message"]
         assert client.get(f"{COLLECTION_PATH}/{uuid.uuid4().hex}", headers=AUTH).status_code == 404

@@ -30,7 +30,6 @@ from reliability_support import (
     read_index,
     scaled,
     start_serve,
-    wait_for_job,
 )
 
 from bulkpdf_contract.spec import COLLECTION_PATH
@@ -272,10 +271,10 @@ def test_path_like_file_names_are_400(server, file_name):
 @pytest.mark.parametrize("file_name", ["..", ".", " x", "x ", "CON", "%2e%2e%2fx", "\u2025", "\uff0e\uff0e\uff0fx",
                                        "name.zip", "ab" * 16])
 def test_odd_but_valid_file_names_stay_inside_the_data_dir(server, file_name):
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with server.client() as client:
         response = client.post(COLLECTION_PATH, json=job_body(3, file_name, start=77_000), headers=AUTH)
         assert response.status_code == 200, response.text
-        job = wait_for_job(client, response.json()["jobId"], 30)
+        job = client.wait(response.json()["jobId"], 30)
     assert job["status"] == "Completed"
     (archive, rows), = download_all(job)
     assert len(rows) == 3
@@ -300,16 +299,16 @@ SEEDED = [
 
 
 def test_csv_index_cells_cannot_run_as_formulas(server):
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with server.client() as client:
         seeded = client.post("/_mock/documents", json=SEEDED, headers=AUTH)
         assert seeded.status_code == 200, seeded.text
         body = {"documents": [{"docType": "Invoice", "objectIds": [d["id"] for d in SEEDED]}],
                 "fileName": "formulas", "indexFileFormat": "CSV"}
         response = client.post(COLLECTION_PATH, json=body, headers=AUTH)
         assert response.status_code == 200, response.text
-        job = wait_for_job(client, response.json()["jobId"], 30)
+        job = client.wait(response.json()["jobId"], 30)
         json_body = {**body, "fileName": "formulas-json", "indexFileFormat": "JSON"}
-        json_job = wait_for_job(client, client.post(COLLECTION_PATH, json=json_body, headers=AUTH).json()["jobId"], 30)
+        json_job = client.wait(client.post(COLLECTION_PATH, json=json_body, headers=AUTH).json()["jobId"], 30)
     assert job["status"] == "Completed", job
     (archive, rows), = download_all(job)
     cells = [value for row in rows for value in row.values()]
@@ -355,8 +354,8 @@ def test_another_tenants_token_sees_404_and_an_unknown_token_401(server):
 
 def test_the_server_is_still_up_and_bounded_after_everything(server):
     assert_up(server)
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with server.client() as client:
         response = client.post(COLLECTION_PATH, json=job_body(5, "still-alive", start=99_000), headers=AUTH)
         assert response.status_code == 200
-        assert wait_for_job(client, response.json()["jobId"], 30)["status"] == "Completed"
+        assert client.wait(response.json()["jobId"], 30)["status"] == "Completed"
     assert not FULL or server.memory_kib()["VmHWM"] - server.idle < MEMORY_BUDGET_KIB
