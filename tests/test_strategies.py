@@ -24,6 +24,7 @@ from bulkpdf_contract.strategies import (
 from bulkpdf_contract.validators import validate_request
 
 CONTRACT = load_contract()
+BODY_FIELDS = set(CONTRACT.request_schema()["properties"])
 JOB_PATH_RE = re.compile("^" + JOB_PATH.replace("{jobId}", "[0-9a-f]{32}") + "$")
 
 
@@ -231,7 +232,8 @@ EDGE_PLACES = {
     "docType unknown": _labelled(enum_violations(fields=["docType"]), "schema.enum", r"/documents/\d+/docType",
                                  lambda e: any(g.get("docType", "").lower() not in ("invoice", "creditmemo", "debitmemo")
                                                for g in e.request.body["documents"])),
-    "misspelt field": _labelled(unknown_fields(), "schema.additionalProperties", "/filename"),
+    "misspelt field": _labelled(unknown_fields(), "schema.additionalProperties", "/[A-Za-z]+",
+                                lambda e: e.expected_pointer[1:].lower() in {n.lower() for n in BODY_FIELDS}),
     "UUID-style object ID": _labelled(pattern_violations(fields=["objectIds"]), "schema.pattern",
                                       r"/documents/\d+/objectIds/\d+",
                                       lambda e: any(len(i) == 36 for i in _ids(e.request.body))),

@@ -20,6 +20,8 @@ from .values import ID_SEEDS, LARGE_ODDS, file_names, from_schema, id_sequence, 
 
 # Typical requests stay small: at most this many IDs per group unless the body is large.
 SMALL_IDS_PER_GROUP = 8
+# One in REPEAT_ODDS bodies has a docType in two groups (allowed, but unusual).
+REPEAT_ODDS = 6
 # A large body lists up to this many ZIP files' worth of IDs.
 LARGE_ZIPS = 3
 
@@ -60,8 +62,10 @@ def group_limits(contract: Contract) -> tuple[tuple[str, ...], int, int, int]:
 
 @composite
 def _documents(draw, contract: Contract, large: bool | None, types: st.SearchStrategy) -> list[dict[str, Any]]:
-    _, per_group, _, _ = group_limits(contract)
+    doc_types, per_group, _, most = group_limits(contract)
     chosen = draw(types)
+    if len(chosen) < most and draw(st.integers(0, REPEAT_ODDS - 1)) == 0:
+        chosen.append(chosen[draw(st.integers(0, len(chosen) - 1))])  # the same docType twice
     schema = _ids_schema(contract)
     if large is None:
         large = draw(st.integers(1, LARGE_ODDS)) == LARGE_ODDS
@@ -79,9 +83,10 @@ def _documents(draw, contract: Contract, large: bool | None, types: st.SearchStr
 
 
 def documents(contract: Contract, large: bool | None = None) -> st.SearchStrategy[list[dict[str, Any]]]:
-    """1..N groups over all docTypes (sometimes one repeated) with distinct IDs."""
+    """One group per docType for a few of them (sometimes a docType in two groups), distinct IDs."""
     doc_types, _, least, most = group_limits(contract)
-    return _documents(contract, large, st.lists(st.sampled_from(doc_types), min_size=least, max_size=most))
+    distinct = st.lists(st.sampled_from(doc_types), min_size=least, max_size=min(most, len(doc_types)), unique=True)
+    return _documents(contract, large, distinct)
 
 
 def _property(contract: Contract, name: str, schema: dict[str, Any], large: bool | None):
