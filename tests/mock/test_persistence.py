@@ -79,8 +79,8 @@ def test_an_unusable_data_directory_gives_500_with_the_error_body(make_api, tmp_
 
 
 def test_a_data_directory_serves_one_live_server_at_a_time(tmp_path):
-    first = create_app(tmp_path / "d")
-    second = create_app(tmp_path / "d")
+    first = create_app(tmp_path / "d", job_process=False)
+    second = create_app(tmp_path / "d", job_process=False)
     first.state.mock.ensure_started()
     with pytest.raises(RuntimeError, match="in use by another running mock server"):
         second.state.mock.ensure_started()
@@ -122,6 +122,7 @@ def test_temporary_data_directories_are_removed_at_shutdown():
     assert not data_dir.exists()
 
 
+@pytest.mark.slow
 def test_documents_in_a_big_job_are_streamed(make_api):
     """5,000 documents, 5 ZIPs: each ZIP holds its own 1,000 documents and index."""
     api = make_api()

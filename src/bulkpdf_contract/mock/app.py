@@ -96,7 +96,7 @@ def create_app(
     concurrency_limit: int | None = None,
     disabled_rules: Collection[str] = (),
     max_job_attempts: int = 3,
-) -> Starlette:
+) -> MockApp:
     """The mock server as an ASGI app.
 
     ``data_dir`` None: a fresh temporary directory, deleted at shutdown. ``token``: the accepted
@@ -105,9 +105,9 @@ def create_app(
     given documents make the world closed unless ``open_world=True``. ``job_delay`` pauses before
     each job step; ``request_delay`` holds each POST while its Idempotency-Key is in flight (both
     for tests). ``rate_limit`` (requests per minute per token) and ``concurrency_limit`` are
-    enforced with 429 only when given. ``job_process`` runs jobs in a lower-priority child process
-    (``workers`` threads there); False runs them in threads of this process. ``disabled_rules`` skips validator rules by id (to build
-    deliberately lenient servers).
+    enforced with 429 only when given. ``job_process`` runs jobs in a lower-priority child
+    process (``workers`` threads there); False runs them in threads of this process.
+    ``disabled_rules`` skips validator rules by id (to build deliberately lenient servers).
     """
     contract = contract or load_contract()
     configured, file_open_world = load_documents(documents) if documents is not None else ([], None)
@@ -158,14 +158,15 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.mock = state
-    return _ZuoraHeaders(app, state)
+    return MockApp(app, state)
 
 
 # -- the outer layer: headers on every response -------------------------------------------------
-class _ZuoraHeaders:
-    """Adds ``Zuora-Request-Id``, the ``Zuora-Track-Id`` echo and the rate/concurrency headers to
-    every response, and enforces the configured limits. It is the app returned by ``create_app``
-    (``.state`` and ``.app`` give the Starlette app's state and the app itself)."""
+class MockApp:
+    """The app ``create_app`` returns: the Starlette app (``.app``; its state as ``.state``, the
+    mock's own as ``.state.mock``) inside the layer that adds ``Zuora-Request-Id``, the
+    ``Zuora-Track-Id`` echo and the rate/concurrency headers to every response, and enforces
+    the configured limits."""
 
     def __init__(self, app: Starlette, state: MockState):
         self.app = app
