@@ -70,3 +70,16 @@ def test_stopping_mid_job_and_restarting_resumes_the_job(tmp_path):
             time.sleep(0.02)
     with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
         assert wait(client, job_id)["status"] == "Completed"
+
+
+def test_a_killed_job_process_is_replaced_and_no_job_is_lost(served):
+    import os
+    import signal
+
+    server, client = served
+    first = client.post(COLLECTION, json=seed_request()).json()["jobId"]
+    wait(client, first)
+    os.kill(server.state.runner._process.pid, signal.SIGKILL)
+    server.state.runner._process.wait(10)
+    second = client.post(COLLECTION, json=seed_request()).json()["jobId"]
+    assert wait(client, second)["status"] == "Completed"

@@ -56,6 +56,7 @@ class ProcessRunner:
         self._process: subprocess.Popen | None = None
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -79,6 +80,15 @@ class ProcessRunner:
                 stdin.close()
 
     def submit(self, job_id: str) -> None:
+        with self._lock:
+            if self._process is not None and self._process.poll() is not None:
+                # The child died (killed, out of memory): a new one resumes every active job,
+                # this one included, from the database.
+                log.error("the mock's job process exited (code %s); starting a new one", self._process.returncode)
+                self._writer.join(5)
+                self._queue = queue.Queue()
+                self.start()
+                return
         self._queue.put(job_id)
 
     def stop(self, timeout: float = 30.0) -> None:
