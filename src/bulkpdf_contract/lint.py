@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 
 import orjson
 
-from .locate import json_offsets, line_col, split_pointer, yaml_position
+from .locate import json_offsets, line_col, line_cols, split_pointer, yaml_position
 from .spec import canonical_header
 from .validators import Finding, validate_request
 
@@ -369,7 +369,7 @@ def _positions(parsed: _Parsed, paths: list[tuple[str, ...]]) -> dict[tuple[str,
     if parsed.yaml_root is not None:
         return {p: yaml_position(parsed.yaml_root, p) for p in paths}
     offsets = json_offsets(parsed.text, paths)
-    return {p: line_col(parsed.text, offset) for p, offset in offsets.items()}
+    return dict(zip(offsets, line_cols(parsed.text, offsets.values())))
 
 
 def _problem_finding(path: str, problem: _Problem) -> FileFinding:

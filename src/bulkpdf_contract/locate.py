@@ -8,7 +8,9 @@ parsers do.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from json.decoder import WHITESPACE, scanstring
 from typing import Any, Iterable, Sequence
 
@@ -32,6 +34,17 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of a character offset."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def line_cols(text: str, offsets: Iterable[int]) -> list[tuple[int, int]]:
+    """:func:`line_col` of many offsets: line starts are found once, so a file with 50,000
+    findings costs one pass over its text, not one per finding."""
+    starts = [0, *(found.end() for found in re.finditer("\n", text))]
+    out = []
+    for offset in offsets:
+        line = bisect.bisect_right(starts, offset)
+        out.append((line, offset - starts[line - 1] + 1))
+    return out
 
 
 def _trie(paths: Iterable[Tokens]) -> dict:
