@@ -132,8 +132,9 @@ class Context:
         deadline = time.monotonic() + self.job_timeout
         while True:
             job.last_poll = self.get_job(job.job_id)
-            if job.last_poll.status != 200:
-                job.error = Broken(f"polling job {label!r} answered {job.last_poll.status}", job.last_poll)
+            if job.last_poll.status != 200 or not isinstance(job.last_poll.json(), dict):
+                job.error = Broken(f"polling job {label!r} answered {job.last_poll.status} "
+                                   f"{job.last_poll.content[:200]!r}", job.last_poll)
                 raise job.error
             if job.status in TERMINAL:
                 break
