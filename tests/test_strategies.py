@@ -17,13 +17,14 @@ from hypothesis.errors import HypothesisWarning
 from bulkpdf_contract.spec import COLLECTION_PATH, JOB_PATH, contract_from_dict, load_contract
 from bulkpdf_contract.strategies import (
     EDGE_FAMILIES, PROFILE_ENV, Labelled, Request, boundary_lengths, charset_violations, document_counts,
-    duplicate_documents, edge_cases, edge_cases_by_family, empty_values, enum_violations, features,
+    duplicate_documents, edge_cases, empty_values, enum_violations, features,
     labelled_edge_cases, load_profile, method_misuse, missing_fields, object_ids, pattern_violations,
     unknown_fields, valid_bodies, valid_headers, valid_requests, wrong_types,
 )
 from bulkpdf_contract.validators import validate_request
 
 CONTRACT = load_contract()
+LOWER_DOC_TYPES = {t.lower() for t in CONTRACT.property_schema("documents", "items", "docType")["enum"]}
 BODY_FIELDS = set(CONTRACT.request_schema()["properties"])
 JOB_PATH_RE = re.compile("^" + JOB_PATH.replace("{jobId}", "[0-9a-f]{32}") + "$")
 
@@ -101,7 +102,7 @@ BODY_PLACES = [
     "fileName at maxLength", "fileName multibyte", "name at maxLength", "name multibyte", "name absent",
     "name present", "generateMissingPDF absent", "generateMissingPDF present", "ignoreArchivedFiles present",
     "ignoreArchivedFiles absent", "persistIndexFile present", "persistIndexFile absent", "every docType",
-    "a docType in two groups", "1 groups", "3 groups", "several ZIP files", "upper-case object IDs",
+    "a docType in two groups", "groups: 1", "groups: 3", "several ZIP files", "upper-case object IDs",
 ]
 REQUEST_PLACES = [
     "header Idempotency-Key present", "header Idempotency-Key absent", "header Zuora-Track-Id present",
@@ -230,7 +231,7 @@ EDGE_PLACES = {
                                                "/indexFileFormat",
                                                lambda e: e.request.body["indexFileFormat"] in ("json", "csv")),
     "docType unknown": _labelled(enum_violations(fields=["docType"]), "schema.enum", r"/documents/\d+/docType",
-                                 lambda e: any(g.get("docType", "").lower() not in ("invoice", "creditmemo", "debitmemo")
+                                 lambda e: any(g.get("docType", "").lower() not in LOWER_DOC_TYPES
                                                for g in e.request.body["documents"])),
     "misspelt field": _labelled(unknown_fields(), "schema.additionalProperties", "/[A-Za-z]+",
                                 lambda e: e.expected_pointer[1:].lower() in {n.lower() for n in BODY_FIELDS}),
@@ -330,7 +331,8 @@ MODIFIED_PLACES = {
     "track ID 71 labelled": (boundary_lengths(MODIFIED, ["Zuora-Track-Id"]),
                              lambda e: isinstance(e, Labelled) and len(_header(e, "Zuora-Track-Id")) == 71),
     "& now forbidden": (charset_violations(MODIFIED, ["Zuora-Track-Id"]),
-                        lambda e: e.expected_rule == "charset.forbidden-character" and "&" in _header(e, "Zuora-Track-Id")),
+                        lambda e: e.expected_rule == "charset.forbidden-character"
+                        and "&" in _header(e, "Zuora-Track-Id")),
     "61 IDs too many": (edge_cases(MODIFIED, ["document-count"]),
                         lambda e: isinstance(e, Labelled) and total_ids(e.request.body) == 61),
     "exactly 60 IDs valid": (edge_cases(MODIFIED, ["document-count"]),

@@ -45,7 +45,7 @@ def features(example: Request | Labelled, contract: Contract | None = None) -> s
     ids = [i for g in groups for i in g.get("objectIds", [])]
     doc_types = [g.get("docType") for g in groups]
     enum = contract.property_schema("documents", "items", "docType")["enum"]
-    out.add(f"{min(len(groups), 4)}{'+' if len(groups) >= 4 else ''} groups")
+    out.add(f"groups: {min(len(groups), 4)}{'+' if len(groups) >= 4 else ''}")
     if set(enum) <= set(doc_types):
         out.add("every docType")
     if len(set(doc_types)) < len(doc_types):

@@ -8,16 +8,19 @@ the values and their labels.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional, Union
 
 from hypothesis import strategies as st
 
 from ..spec import Contract, load_contract
-from .limits import PRINTABLE_ASCII, Slot, charset, fixed_shape, matches, slots
 from .bound import composite
+from .limits import PRINTABLE_ASCII, Slot, charset, fixed_shape, matches, slots
 from .model import Labelled, Request
 from .placement import MISSING, base_for, base_request, place, verdict
 from .values import NON_ASCII_SAMPLES, characters, header_text, multibyte_characters
+
+Fields = Optional[Iterable[str]]
+Edges = st.SearchStrategy[Union[Request, Labelled]]
 
 BOUNDARY = "boundary-length"
 CHARSET = "charset"
@@ -35,7 +38,7 @@ _EXTRA_FIELDS = ("callbackUrl", "zipFileName", "documentIds", "format", "priorit
 _PATTERN_MISTAKES = ("2024-1-5", "2024/01/05", "v2", "211", "211.1", "latest", "20240105", "2024-01-05T00:00:00Z")
 
 
-def _slots(contract: Contract, keep, fields: Iterable[str] | None = None) -> list[Slot]:
+def _slots(contract: Contract, keep, fields: Fields = None) -> list[Slot]:
     """The slots ``keep`` accepts, limited to ``fields`` (body, group or header names) if given."""
     every = slots(contract)
     if fields is not None:
@@ -80,12 +83,12 @@ def _length_case(contract: Contract, slot: Slot, size: int, rule: str | None) ->
     return _replaced(contract, slot, _text_of_size(slot, size), rule, BOUNDARY)
 
 
-def boundary_lengths(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Request | Labelled]:
+def boundary_lengths(contract: Contract | None = None, fields: Fields = None) -> Edges:
     """Every ``maxLength`` at the limit (valid) and one over (``schema.maxLength``); likewise
     ``minLength`` above 1 (an empty value is :func:`empty_values`' business)."""
     contract = contract or load_contract()
     options = []
-    plain = lambda s: "string" in _types(s) and "enum" not in s.schema and (  # noqa: E731
+    plain = lambda s: "string" in s.types and "enum" not in s.schema and (  # noqa: E731
         "pattern" not in s.schema or charset(s.schema) is not None)
     for slot in _slots(contract, plain, fields):
         low = slot.schema.get("minLength", 0)
@@ -122,7 +125,7 @@ def _with_bad_character(draw, contract: Contract, slot: Slot, texts: st.SearchSt
     return Labelled(request, charset(slot.schema).rule_for(char), pointer, family=CHARSET)
 
 
-def charset_violations(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Labelled]:
+def charset_violations(contract: Contract | None = None, fields: Fields = None) -> st.SearchStrategy[Labelled]:
     """One refused character in an otherwise valid value: a forbidden one (``: ; " '`` in the
     track ID), a control character, or a non-ASCII one where only ASCII is allowed."""
     contract = contract or load_contract()
@@ -149,12 +152,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, int):
         return "integer"
     return {float: "number", str: "string", list: "array", dict: "object"}[type(value)]
-
-
-def _types(slot_or_schema: Any) -> tuple[str, ...]:
-    schema = slot_or_schema.schema if isinstance(slot_or_schema, Slot) else slot_or_schema
-    declared = schema.get("type", ())
-    return (declared,) if isinstance(declared, str) else tuple(declared)
 
 
 def _refused(types: tuple[str, ...], value: Any) -> bool:
@@ -186,7 +183,7 @@ def _wrong_value(draw, types: tuple[str, ...]):
 
 @composite
 def _wrong_type(draw, contract: Contract, slot: Slot) -> Labelled:
-    request, pointer = place(draw, base_for(draw, contract, slot), slot, _wrong_value(draw, _types(slot)))
+    request, pointer = place(draw, base_for(draw, contract, slot), slot, _wrong_value(draw, slot.types))
     return Labelled(request, "schema.type", pointer, family=WRONG_TYPE)
 
 
@@ -206,12 +203,14 @@ def _wrong_container(draw, contract: Contract, group: bool) -> Labelled:
     return Labelled(Request(request.method, request.headers, wrong, request.path), "schema.type", "", family=WRONG_TYPE)
 
 
-def wrong_types(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Labelled]:
+def wrong_types(contract: Contract | None = None, fields: Fields = None) -> st.SearchStrategy[Labelled]:
     """A value of another JSON type (``schema.type``) wherever the type is the only rule that can
     refuse it: fields with an ``enum`` or ``const`` are left out, as any value there breaks two."""
     contract = contract or load_contract()
-    keep = lambda s: s.where != "header" and _types(s) and "enum" not in s.schema and "const" not in s.schema  # noqa: E731
-    options = [_wrong_type(contract, slot) for slot in _slots(contract, keep, fields)]
+    def typed_only(slot: Slot) -> bool:
+        return slot.where != "header" and bool(slot.types) and not {"enum", "const"} & set(slot.schema)
+
+    options = [_wrong_type(contract, slot) for slot in _slots(contract, typed_only, fields)]
     if fields is None and contract.request_schema().get("type") == "object":
         options.append(_wrong_container(contract, group=False))
     if fields is None and contract.property_schema("documents", "items").get("type") == "object":
@@ -226,7 +225,7 @@ def _missing(draw, contract: Contract, slot: Slot) -> Labelled:
     return Labelled(request, "schema.required", pointer, family=MISSING_FIELD)
 
 
-def missing_fields(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Labelled]:
+def missing_fields(contract: Contract | None = None, fields: Fields = None) -> st.SearchStrategy[Labelled]:
     """Each required field (and required header) left out: ``schema.required`` at the member."""
     contract = contract or load_contract()
     return _one_of([_missing(contract, s) for s in _slots(contract, lambda s: s.required, fields)])
@@ -285,7 +284,7 @@ def _replaced(draw, contract: Contract, slot: Slot, values: st.SearchStrategy, r
     return verdict(request, rule, pointer, family)
 
 
-def enum_violations(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Labelled]:
+def enum_violations(contract: Contract | None = None, fields: Fields = None) -> st.SearchStrategy[Labelled]:
     """Enum values in the wrong case (``json``, ``INVOICE``) and unknown ones: ``schema.enum``."""
     contract = contract or load_contract()
     string_enums = _slots(contract, lambda s: any(isinstance(v, str) for v in s.schema.get("enum", ())), fields)
@@ -310,7 +309,7 @@ def _shape_mistakes(slot: Slot) -> list[tuple[st.SearchStrategy, str | None]]:
     return cases
 
 
-def pattern_violations(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Request | Labelled]:
+def pattern_violations(contract: Contract | None = None, fields: Fields = None) -> Edges:
     """Values that break a non-charset ``pattern`` (``schema.pattern``): malformed object IDs and
     ``Zuora-Version`` values; upper-case object IDs are a valid edge."""
     contract = contract or load_contract()
@@ -342,7 +341,7 @@ def empty_rules(schema: dict[str, Any], value: Any) -> list[str]:
     return rules
 
 
-def empty_values(contract: Contract | None = None, fields: Iterable[str] | None = None) -> st.SearchStrategy[Request | Labelled]:
+def empty_values(contract: Contract | None = None, fields: Fields = None) -> Edges:
     """``""`` in every string slot and ``[]`` in every array: labelled with the one keyword it
     breaks, or plain when the spec allows it (an empty job name or track ID). A slot where the
     empty value breaks two keywords (``minLength`` 1 and a ``+`` pattern) is left out, since a
@@ -350,7 +349,7 @@ def empty_values(contract: Contract | None = None, fields: Iterable[str] | None 
     contract = contract or load_contract()
     options = []
     for slot in _slots(contract, lambda s: True, fields):
-        types = _types(slot) or ("string",)
+        types = slot.types or ("string",)
         for empty, kind in (("", "string"), ([], "array")):
             rules = empty_rules(slot.schema, empty)
             if kind in types and len(rules) <= 1:

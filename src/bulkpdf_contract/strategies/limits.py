@@ -160,7 +160,3 @@ def slots(contract: Contract) -> tuple[Slot, ...]:
         for name, ms in methods.items()
     ]
     return tuple(out)
-
-
-def enum_of(contract: Contract, *path: str) -> list[Any]:
-    return list(contract.property_schema(*path)["enum"])

@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..spec import JOB_PATH, Contract, load_contract
-from .limits import fixed_shape
 from .bound import composite
+from .limits import fixed_shape
 from .model import Request
 from .values import ID_SEEDS, LARGE_ODDS, file_names, from_schema, id_sequence, job_names, object_id_strategy
 

@@ -84,22 +84,16 @@ def multibyte_characters(schema: dict[str, Any]) -> st.SearchStrategy[str]:
 
 
 def header_text(schema: dict[str, Any], min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    """Printable ASCII the charset allows, with no space at either end (HTTP would trim it)."""
+    """Printable ASCII the charset allows, with no space at either end (HTTP would trim it).
+
+    At least two characters when ``max_size`` allows it (first and last are drawn apart)."""
     cs = charset(schema)
     inner = cs.allowed_ascii if cs else PRINTABLE_ASCII
     edge = inner.replace(" ", "")
-
-    def build(parts: tuple[str, str, str]) -> str:
-        first, middle, last = parts
-        return (first + middle + last)[:max_size] if max_size >= 2 else first[:max_size]
-
     if max_size <= 1:
-        return st.text(st.sampled_from(edge), min_size=min_size, max_size=max_size)
-    return st.tuples(
-        st.sampled_from(edge),
-        st.text(st.sampled_from(inner), min_size=max(0, min_size - 2), max_size=max_size - 2),
-        st.sampled_from(edge),
-    ).map(build)
+        return st.text(edge, min_size=min_size, max_size=max_size)
+    middle = st.text(inner, min_size=max(0, min_size - 2), max_size=max_size - 2)
+    return st.tuples(st.sampled_from(edge), middle, st.sampled_from(edge)).map("".join)
 
 
 def object_id_strategy(schema: dict[str, Any]) -> st.SearchStrategy[str]:
