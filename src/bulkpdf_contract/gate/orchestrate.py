@@ -10,6 +10,7 @@ with a temporary data directory and stopped afterwards.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ def run_gate(options: GateOptions, progress: Callable[[str], None] = print) -> G
         return _run(options.url, options, progress, embedded=None)
     from ..mock import start_server
 
+    # schemathesis sends malformed requests on purpose; uvicorn's warning for each is noise here.
+    logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
     server = start_server(token=options.token)
     try:
         progress(f"embedded mock server: {server.url} (data directory {server.data_dir})")
