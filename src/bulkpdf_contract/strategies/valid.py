@@ -64,7 +64,7 @@ def group_limits(contract: Contract) -> tuple[tuple[str, ...], int, int, int]:
 def _documents(draw, contract: Contract, large: bool | None, types: st.SearchStrategy) -> list[dict[str, Any]]:
     doc_types, per_group, _, most = group_limits(contract)
     chosen = draw(types)
-    if len(chosen) < most and draw(st.integers(0, REPEAT_ODDS - 1)) == 0:
+    if len(chosen) < most and draw(st.integers(1, REPEAT_ODDS)) == REPEAT_ODDS:
         chosen.append(chosen[draw(st.integers(0, len(chosen) - 1))])  # the same docType twice
     schema = _ids_schema(contract)
     if large is None:
