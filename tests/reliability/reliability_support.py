@@ -71,6 +71,16 @@ def _serve_command() -> list[str]:
     return [sys.executable, "-m", "bulkpdf_contract.cli", "serve"]
 
 
+def file_size_limit(limit: int) -> list[str]:
+    """A ``start_serve`` prefix: no file of the server (or its children) may exceed ``limit``
+    bytes; writes beyond it fail with EFBIG (SIGXFSZ is ignored, which survives ``exec``)."""
+    code = ("import os, resource, signal, sys\n"
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+            "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "os.execv(sys.argv[1], sys.argv[1:])\n")
+    return [sys.executable, "-c", code]
+
+
 @dataclass
 class Serve:
     """``bulkpdf serve`` in a subprocess on a free 127.0.0.1 port, its output in ``log``."""
@@ -117,14 +127,17 @@ class Serve:
 
 
 def start_serve(
-    data_dir: Path, *args: str, log: Path | None = None, preexec_fn=None, timeout: float = 30.0
+    data_dir: Path, *args: str, log: Path | None = None, prefix: Sequence[str] = (), timeout: float = 30.0
 ) -> Serve:
-    """Start ``bulkpdf serve --port 0 --data-dir DATA_DIR ARGS...`` and wait until it listens."""
+    """Start ``bulkpdf serve --port 0 --data-dir DATA_DIR ARGS...`` and wait until it listens.
+
+    ``prefix``: a command that sets the process up and executes the rest (same PID), e.g.
+    :func:`file_size_limit`."""
     log = log or data_dir.with_name(data_dir.name + f"-serve-{time.monotonic_ns()}.log")
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*_serve_command(), "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir), *args],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, preexec_fn=preexec_fn,
+            [*prefix, *_serve_command(), "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir), *args],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
         )
     server = Serve(data_dir, log, process)
     deadline = time.monotonic() + timeout

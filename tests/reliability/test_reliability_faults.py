@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import http.client
 import math
-import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
 import threading
@@ -29,6 +27,7 @@ from reliability_support import (
     count_jobs,
     download_all,
     figure,
+    file_size_limit,
     job_body,
     scaled,
     start_serve,
@@ -253,14 +252,9 @@ def test_a_full_disk_fails_the_job_and_answers_500_not_a_hang(tiny_disk, serve):
            "stored, then 500 with Zuora's body; recovers when space is freed")
 
 
-def _limit_file_size() -> None:
-    resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG from write() instead of a signal
-
-
 @pytest.mark.timeout(scaled(60, 120))
 def test_a_file_size_limit_fails_the_job_with_a_reason(serve, tmp_path):
-    server = serve(tmp_path / "data", preexec_fn=_limit_file_size)
+    server = serve(tmp_path / "data", prefix=file_size_limit(400_000))
     with server.client(timeout=20.0) as client:
         response = _post(client, job_body(1000, "over-the-limit"))
         assert response.status_code == 200, response.text

@@ -216,10 +216,13 @@ def test_unknown_fields_are_400(server):
 @pytest.mark.xfail(strict=True, reason=(
     "mock bug reported 2026-11-28 06:45 in notes/requests-to-mock.md: requests h11 cannot parse get "
     "uvicorn's text/plain 400 'Invalid HTTP request received.', not Zuora's error body"))
-@pytest.mark.parametrize("value", [b"abc\rdef", b"abc\ndef", b"abc\x00def"])
-def test_cr_lf_or_nul_in_a_header_value_is_400_with_zuoras_body(server, value):
+@pytest.mark.parametrize("name, value", [
+    (b"Zuora-Track-Id", b"abc\rdef"), (b"Zuora-Track-Id", b"abc\ndef"), (b"Zuora-Track-Id", b"abc\x00def"),
+    (b"X-Padding", b"a" * 2**20),
+], ids=["CR", "LF", "NUL", "1-MiB-header"])
+def test_requests_the_http_parser_refuses_get_zuoras_error_body(server, name, value):
     body = orjson.dumps(job_body(2, "x"))
-    response = post_raw(server, body, [JSON_TYPE, (b"Zuora-Track-Id", value)])
+    response = post_raw(server, body, [JSON_TYPE, (name, value)])
     assert_rejected(server, response, 400)
 
 
@@ -229,9 +232,9 @@ def test_crlf_in_a_header_value_never_splits_the_response(server):
     body = orjson.dumps(job_body(2, "x"))
     for value in (b"abc\r\nX-Injected: yes", b"abc\r\n X-Injected: yes", b"abc\r\n\tX-Injected: yes"):
         response = post_raw(server, body, [JSON_TYPE, (b"Zuora-Track-Id", value)])
-        assert b"x-injected" not in response.raw_head.lower().replace(b"zuora-track-id: abc x-injected", b"")
-        for line in response.raw_head.split(b"\r\n"):
-            assert b"\r" not in line and b"\n" not in line
+        lines = response.raw_head.split(b"\r\n")
+        assert not [line for line in lines if b"\r" in line or b"\n" in line]
+        assert b"x-injected" not in [line.split(b":", 1)[0].strip().lower() for line in lines[1:]]
         assert response.status in (200, 400), response.body
         if response.status == 400:
             assert_rejected(server, response, 400)
@@ -246,6 +249,7 @@ def test_long_header_values_are_400(server, name):
 
 
 def test_huge_headers_are_refused_without_buffering_them(server):
+    """A 4xx, quickly, and the memory budget holds (Zuora's body for these: see the test above)."""
     body = orjson.dumps(job_body(2, "x"))
     for size in (MIB, 20 * MIB):
         response = post_raw(server, body, [JSON_TYPE, ("X-Padding", "a" * size)])
