@@ -4,9 +4,11 @@ Starlette, because the mock needs exactly what it offers and nothing it would fi
 a request object, streamed file responses with range support, lifespan hooks, and an ASGI app
 that httpx can call in-process and uvicorn can serve. Requests are validated by the project's own
 validators (not by a framework's models), so the mock accepts exactly what the spec says and a
-modified spec (``contract=``) changes what it accepts. SQLite work runs in threads
-(``anyio.to_thread``) and jobs in the runner's threads, so the event loop only parses, validates
-and answers.
+modified spec (``contract=``) changes what it accepts. Jobs run in a child process
+(:mod:`.worker`) that never writes to SQLite; this process is the only writer, so its short
+statements (a fraction of a millisecond, WAL mode) run directly on the event loop: handing
+each to a thread would cost more CPU than the statement and add latency under load. Only the
+validation of large bodies goes to a thread.
 
 Error bodies are Zuora's ``CommonResponse`` (``ErrorResponse`` with code ``SystemError`` for 500)
 with 8-digit codes: the prefix ``515800`` of Zuora's own bulk-PDF code 51580020, then the
@@ -23,10 +25,21 @@ up: an invalid one (400, 413, 415) cannot be a retry of a valid one, so it gets 
 under a used key, and nothing is stored for it (the key stays free for the fixed request).
 Zuora's "no usable document ID" 400 is a result and is stored.
 
-Mock extensions (not Zuora's API): ``/_mock/capabilities``, ``/_mock/documents`` (seeding the
-document world) and the download URLs ``/_mock/files/<token>/<fileName>_<n>.zip``, which behave
-like S3 pre-signed URLs: no bearer token, a random 256-bit token in the path, 403 with S3's XML
-error body when unknown or expired.
+Mock extensions (not Zuora's API; same bearer auth, except the download URLs):
+
+- ``GET /_mock/capabilities``: ``{"seeding": true, "openWorld": ..., "documentsPerZip": ...,
+  "fileUrlTtlSeconds": ..., "indexFileNames": {...}, "documentFields": [...]}``.
+- ``POST /_mock/documents``: a JSON list of documents (``id`` required; ``docType``,
+  ``pdfFileName``, ``hasPdf``, ``archived``, ``accountNumber``, ``documentNumber``, ``exists``,
+  ``pdfGenerationFails``, ``documentCreatedOn``, ``pdfFileCreatedOn`` optional) added or
+  replaced by ID, persisted. ``GET`` lists every seeded document (given to ``create_app`` and
+  over HTTP). ``DELETE`` with a JSON list of IDs removes those seeded over HTTP, without a body
+  all of them (documents given to ``create_app`` stay).
+- ``GET /_mock/files/<token>/<fileName>_<n>.zip``: the ``fileUrls``. Like S3 pre-signed URLs: no
+  bearer token, a random 256-bit token in the path, valid ``file_url_ttl`` seconds after the
+  job finished (24 h by default, as Zuora's FAQ says), never regenerated; unknown or expired
+  -> 403 with S3's XML error body (``AccessDenied``, "Request has expired"). The last path
+  segment is the ZIP name, percent-encoded.
 """
 
 from __future__ import annotations
@@ -413,7 +426,7 @@ async def _idempotency_misuse(request: Request) -> None:
     if key is None or request.method not in state.config.contract.idempotent_methods:
         return
     tenant, _ = authenticate(request)
-    record = await _run(state.storage.idempotency_record, tenant, key, time.time() - state.config.idempotency_ttl)
+    record = state.storage.idempotency_record(tenant, key, time.time() - state.config.idempotency_ttl)
     if record is not None and (record.method, record.path) != (request.method, request.url.path):
         raise _mismatch(key, record)
 
@@ -451,7 +464,7 @@ async def create_job(request: Request) -> Response:
     status, payload, job = await _plan_job(request, tenant, user)
     claimed = False
     if key is not None and cfg.request_delay:
-        record = await _run(storage.claim_key, tenant, key, "POST", request.url.path, owner, now, not_before)
+        record = storage.claim_key(tenant, key, "POST", request.url.path, owner, now, not_before)
         if record is not None:
             return _from_record(request, key, record)
         claimed = True
@@ -459,14 +472,14 @@ async def create_job(request: Request) -> Response:
         if claimed:
             await anyio.sleep(cfg.request_delay)
         stored = StoredResponse(status, {"Content-Type": JSON_TYPE, "Zuora-Request-Id": owner}, orjson.dumps(payload))
-        record = await _run(
-            storage.store_result, tenant=tenant, key=key, method="POST", path=request.url.path,
+        record = storage.store_result(
+            tenant=tenant, key=key, method="POST", path=request.url.path,
             owner=owner, now=now, not_before=not_before, response=stored, job=job,
         )
     except BaseException:
         if claimed:
             with contextlib.suppress(Exception):
-                await _run(storage.release_key, tenant, key, owner)
+                storage.release_key(tenant, key, owner)
         raise
     if record is not None:
         return _from_record(request, key, record)
@@ -559,7 +572,7 @@ async def job_resource(request: Request) -> Response:
         job = state.storage.job(job_id, tenant)
         return job, (state.storage.files(job_id) if job is not None else [])
 
-    job, files = await _run(load)
+    job, files = load()
     if job is None:
         raise ApiError(404, "40", f"no bulk PDF job {job_id!r} exists for this tenant")
     return json_response(request, 200, job_payload(request, job, files))
@@ -590,7 +603,7 @@ async def download(request: Request) -> Response:
     if request.method not in ("GET", "HEAD"):
         return s3_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
     state: MockState = request.app.state.mock
-    record = await _run(state.storage.file_by_token, request.path_params["token"])
+    record = state.storage.file_by_token(request.path_params["token"])
     if record is None or record["name"] != request.path_params["name"]:
         return s3_error(403, "AccessDenied", "Access Denied")
     if time.time() >= record["expires_at"]:
@@ -636,7 +649,7 @@ async def mock_documents(request: Request) -> Response:
             docs = parse_documents(parse_json(raw), "the request body")
         except ValueError as exc:
             raise ApiError(400, "20", str(exc)) from None
-        await _run(state.storage.put_documents, [d.to_dict() for d in docs])
+        state.storage.put_documents([d.to_dict() for d in docs])
         world.seeded.update({d.id: d for d in docs})
         return json_response(request, 200, {"success": True, "seeded": len(docs)})
     ids = None
@@ -645,7 +658,7 @@ async def mock_documents(request: Request) -> Response:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ApiError(400, "20", "the request body must be a JSON list of document IDs (or empty to remove all)")
         ids = [i.lower() for i in ids]
-    await _run(state.storage.delete_documents, ids)
+    state.storage.delete_documents(ids)
     removed = len(world.seeded) if ids is None else sum(i in world.seeded for i in ids)
     if ids is None:
         world.seeded.clear()

@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--documents", type=Path, default=None, help="YAML file seeding the document world")
     parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level; info logs every request (default: info)",
+    )
+    parser.add_argument(
         "--job-delay", type=float, default=0.0, help="seconds to pause before each job step (to watch the statuses)"
     )
 
@@ -51,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"bulkpdf mock server: http://{host}:{sock.getsockname()[1]}", file=sys.stderr)
     print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
     print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr, flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on"))
     server.run(sockets=[sock])
     return 0
 

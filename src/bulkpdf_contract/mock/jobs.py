@@ -59,8 +59,10 @@ class JobRunner:
         max_attempts: int = 3,
         clock: Callable[[], float] = time.time,
         refresh_world: bool = False,
+        writes: Any = None,
     ):
         self.storage = storage
+        self.writes = writes or storage  # update_job / finish_job: the database, or a pipe to it
         self.world = world
         self.files_dir = Path(data_dir) / FILES_DIR
         self.documents_per_zip = documents_per_zip
@@ -109,7 +111,7 @@ class JobRunner:
         """Resume the jobs a previous server left active, or fail those that keep being interrupted."""
         for job in self.storage.active_jobs():
             if job["attempts"] >= self.max_attempts:
-                self.storage.update_job(
+                self.writes.update_job(
                     job["id"], status="Error", finished_on=self.clock(),
                     reasons=[reason("60", (
                         f"the job was interrupted {job['attempts']} times by a server stop or crash "
@@ -136,7 +138,7 @@ class JobRunner:
             raise Interrupted
 
     def _step(self, job_id: str, step: str) -> None:
-        self.storage.update_job(job_id, step_status=step)
+        self.writes.update_job(job_id, step_status=step)
         self._pause()
 
     # -- one job -------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ class JobRunner:
 
     def _fail(self, job_id: str, why: dict[str, str]) -> None:
         try:
-            self.storage.update_job(job_id, status="Error", finished_on=self.clock(), reasons=[why])
+            self.writes.update_job(job_id, status="Error", finished_on=self.clock(), reasons=[why])
         except Exception:  # the database itself is unusable; the job is resumed on restart
             log.exception("could not mark job %s as failed", job_id)
 
@@ -192,7 +194,7 @@ class JobRunner:
         attempts = job["attempts"] + 1
         if archived and not job["ignore_archived"]:
             ids = ", ".join(i for _, i in archived[:10]) + (" ..." if len(archived) > 10 else "")
-            self.storage.update_job(
+            self.writes.update_job(
                 job_id, status="Error", step_status="TasksCreated", attempts=attempts,
                 finished_on=self.clock(), failed=group_documents(archived),
                 reasons=[reason("30", (
@@ -201,7 +203,7 @@ class JobRunner:
                 ))],
             )
             return
-        self.storage.update_job(job_id, status="Executing", step_status=steps[0], attempts=attempts)
+        self.writes.update_job(job_id, status="Executing", step_status=steps[0], attempts=attempts)
         self._pause()
         for step in steps[1:]:
             self._step(job_id, step)
@@ -220,7 +222,7 @@ class JobRunner:
             status = "Completed"
         for f in files:
             f["expires_at"] = now + self.file_url_ttl
-        self.storage.finish_job(
+        self.writes.finish_job(
             job_id, files, status=status, step_status="PostProcessing", finished_on=now, reasons=reasons,
             skipped=group_documents(archived), failed=group_documents(failed),
         )

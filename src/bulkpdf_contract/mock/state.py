@@ -100,7 +100,7 @@ class MockState:
                     job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
                     open_world=self.world.open_world,
                     configured=[d.to_dict() for d in self.world.configured.values()],
-                ))
+                ), storage)
             else:
                 runner = JobRunner(
                     storage, self.world, cfg.data_dir,

@@ -4,12 +4,15 @@ Zipping is CPU work. In the server's own process it would compete with the event
 GIL and for the CPU, so every POST and poll would wait behind the jobs. In a child process with
 a higher nice value, requests are answered first and jobs use the CPU that is left (on a
 multi-core machine, a core of their own). The child runs the same :class:`JobRunner` (threads)
-on its own connection to the same SQLite database.
+reading the same SQLite database. It never writes to it: job progress travels back as JSON
+lines on its stdout and the server writes it, so the database has a single writing process and
+the server never waits for a lock held by a lower-priority process.
 
 The child is a fresh interpreter running :func:`child_main`, not a
 ``multiprocessing`` process, so a user's script that starts the mock without an
-``if __name__ == "__main__"`` guard is never re-imported. The protocol is one line per message
-on the child's stdin: the settings as JSON, then one job ID per line. End of input means stop,
+``if __name__ == "__main__"`` guard is never re-imported. The protocol is one line per message:
+on the child's stdin the settings as JSON, then one job ID per line; on its stdout
+``{"op": "update" | "finish", ...}`` (see :class:`PipeWrites`). End of input means stop,
 so when the server dies (even by ``kill -9``) the child stops too and leaves its jobs
 *Executing* for the restarted server to resume. Documents seeded over HTTP are read from the
 database as each job starts.
@@ -27,6 +30,8 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import orjson
 
 log = logging.getLogger("bulkpdf_contract.mock")
 JOB_NICENESS = 10
@@ -51,8 +56,9 @@ class ProcessRunner:
     ``submit`` never blocks the event loop: IDs go to a queue that a writer thread feeds into
     the pipe (a starting child may not be reading yet)."""
 
-    def __init__(self, settings: WorkerSettings):
+    def __init__(self, settings: WorkerSettings, storage):
         self.settings = settings
+        self.storage = storage
         self._process: subprocess.Popen | None = None
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._writer: threading.Thread | None = None
@@ -62,11 +68,27 @@ class ProcessRunner:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self._process = subprocess.Popen(
             [sys.executable, "-c", f"import sys; from {__name__} import child_main; sys.exit(child_main())"],
-            stdin=subprocess.PIPE, env=env, bufsize=0,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
         )
         self._queue.put(json.dumps(asdict(self.settings)))
-        self._writer = threading.Thread(target=self._write, name="bulkpdf-mock-jobs-pipe", daemon=True)
+        self._writer = threading.Thread(target=self._write, name="bulkpdf-mock-jobs-in", daemon=True)
         self._writer.start()
+        self._reader = threading.Thread(
+            target=self._read, args=(self._process.stdout,), name="bulkpdf-mock-jobs-out", daemon=True
+        )
+        self._reader.start()
+
+    def _read(self, stream) -> None:
+        """Apply the child's job progress to the database, in order."""
+        for line in stream:
+            try:
+                message = orjson.loads(line)
+                if message["op"] == "update":
+                    self.storage.update_job(message["job"], **message["values"])
+                else:
+                    self.storage.finish_job(message["job"], message["files"], **message["values"])
+            except Exception:  # a failed write leaves the job active: it is resumed on restart
+                log.exception("could not record job progress %r", line[:200])
 
     def _write(self) -> None:
         stdin = self._process.stdin
@@ -101,7 +123,30 @@ class ProcessRunner:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(5)
+        self._reader.join(timeout)
         self._process = None
+
+
+class PipeWrites:
+    """The job runner's writes, sent to the server as JSON lines instead of written to SQLite."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            try:
+                self._stream.write(orjson.dumps(message) + b"\n")
+                self._stream.flush()
+            except OSError:  # the server is gone; the restarted one resumes the job
+                pass
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        self._send({"op": "update", "job": job_id, "values": values})
+
+    def finish_job(self, job_id: str, files: list[dict[str, Any]], **values: Any) -> None:
+        self._send({"op": "finish", "job": job_id, "files": files, "values": values})
 
 
 def child_main(stream=None) -> int:
@@ -111,6 +156,8 @@ def child_main(stream=None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="bulkpdf mock jobs: %(message)s")
     stream = stream or sys.stdin.buffer
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints go to stderr, never into the protocol
     with contextlib.suppress(OSError):
         os.nice(JOB_NICENESS)
     first = stream.readline()
@@ -123,7 +170,7 @@ def child_main(stream=None) -> int:
         storage, world, settings.data_dir,
         documents_per_zip=settings.documents_per_zip, file_url_ttl=settings.file_url_ttl,
         job_delay=settings.job_delay, workers=settings.workers, max_attempts=settings.max_attempts,
-        refresh_world=True,
+        refresh_world=True, writes=PipeWrites(out),
     )
     try:
         runner.start()
