@@ -670,6 +670,12 @@ def test_track_id_echo():
     assert respond(200, POST_OK, echoed) == []  # without request headers the echo is not checked
 
 
+@pytest.mark.parametrize("invalid", ["a" * 65, "trace:1", "caf\u00e9"])
+def test_no_echo_is_owed_for_an_invalid_track_id(invalid):
+    sent = {"Zuora-Track-Id": invalid}
+    assert respond(400, ERROR, REQUEST_ID, request_headers=sent) == []
+
+
 @pytest.mark.parametrize("raw", [b"<html>oops</html>", "Internal Server Error", b"", b"\xff\xfe", '{"jobId": '])
 def test_non_json_bodies(raw):
     findings = respond(200, raw)

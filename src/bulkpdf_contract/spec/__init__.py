@@ -57,7 +57,7 @@ def _spec_header_spellings() -> dict[str, str]:
 class Contract:
     """A parsed spec plus derived, standalone JSON Schemas (hashable by identity, cacheable)."""
 
-    spec: dict[str, Any]
+    spec: dict[str, Any] = field(repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # -- generic access ----------------------------------------------------------------------
