@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -91,10 +92,21 @@ def rewrite_post_body(app, fn: JsonFn):
     return middleware
 
 
-def drop_request_header(app, name: str):
+def ignore_valid_idempotency_keys(app):
+    """Hide a well-formed Idempotency-Key of a POST from the mock (a malformed one, or one on
+    another method, is still rejected)."""
+    schema = load_contract().header_parameters("POST")["Idempotency-Key"]["schema"]
+    pattern = re.compile(schema["pattern"])
+
+    def valid(key: bytes) -> bool:
+        text = key.decode("latin-1")
+        return schema["minLength"] <= len(text) <= schema["maxLength"] and pattern.fullmatch(text) is not None
+
     async def middleware(scope, receive, send):
-        if scope["type"] == "http":
-            scope = _with_headers(scope, {name.lower().encode()})
+        if scope["type"] == "http" and scope["method"] == "POST":
+            key = _header(scope, b"idempotency-key")
+            if key is not None and valid(key):
+                scope = _with_headers(scope, {b"idempotency-key"})
         await app(scope, receive, send)
 
     return middleware
@@ -233,7 +245,7 @@ VARIANTS = (
             lambda token: rewrite_post_response(create_app(token=token), _success_as_string),
             frozenset({"response_schema_conformance"})),
     Variant("new-job-on-replay", "Idempotency-Key replay",
-            lambda token: drop_request_header(create_app(token=token), "Idempotency-Key"),
+            lambda token: ignore_valid_idempotency_keys(create_app(token=token)),
             frozenset({"idempotent_replay"})),
     Variant("accepts-duplicate-object-ids", "documents.duplicate-object-id",
             lambda token: rewrite_post_body(create_app(token=token), _dedupe_object_ids),

@@ -520,7 +520,7 @@ class DomainCheck:
 
     @property
     def description(self) -> str:
-        return (self.run.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        return " ".join((self.run.__doc__ or "").split("\n\n")[0].split()).replace("``", "")
 
 
 DOMAIN_CHECKS: tuple[DomainCheck, ...] = (

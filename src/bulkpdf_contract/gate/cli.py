@@ -10,6 +10,7 @@ import argparse
 import os
 import random
 import sys
+import textwrap
 
 from .checks import DOMAIN_CHECKS
 from .orchestrate import ALL_CHECKS, GateOptions, Unreachable, run_gate
@@ -27,7 +28,8 @@ def _epilog() -> str:
     lines.append("  domain:")
     for check in DOMAIN_CHECKS:
         extra = " [needs a seeding server]" if check.seeding else ""
-        lines.append(f"    {check.name:<22} {check.description}{extra}")
+        lines += textwrap.wrap(f"{check.name:<22} {check.description}{extra}", width=96,
+                               initial_indent="    ", subsequent_indent=" " * 27)
     lines += [
         "",
         "exit status: 0 every check passed, 1 the server breaks the contract,",
@@ -57,18 +59,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="base URL of the server to check (default: start the embedded mock)")
     parser.add_argument("--token", default=None,
                         help=f"bearer token (default: $BULKPDF_TOKEN, else the mock's {DEFAULT_TOKEN!r})")
-    parser.add_argument("--max-examples", type=_positive, default=DEFAULT_MAX_EXAMPLES,
+    parser.add_argument("--max-examples", type=_positive, metavar="N", default=DEFAULT_MAX_EXAMPLES,
                         help=f"schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=int, metavar="N", default=None,
                         help="schemathesis seed (default: random, printed so a run can be repeated)")
-    parser.add_argument("--workers", type=_positive, default=1,
+    parser.add_argument("--workers", type=_positive, metavar="N", default=1,
                         help="schemathesis worker threads (default: 1)")
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report (one testcase per check)")
     parser.add_argument("--checks", nargs="+", metavar="NAME",
                         help="run only these checks (names separated by spaces or commas; see below)")
-    parser.add_argument("--job-timeout", type=_seconds, default=60.0,
+    parser.add_argument("--job-timeout", type=_seconds, metavar="SECONDS", default=60.0,
                         help="seconds a submitted job may take to finish (default: 60)")
-    parser.add_argument("--request-timeout", type=_seconds, default=30.0,
+    parser.add_argument("--request-timeout", type=_seconds, metavar="SECONDS", default=30.0,
                         help="seconds per request (default: 30)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
 
