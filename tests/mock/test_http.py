@@ -222,7 +222,7 @@ def test_internal_errors_are_zuoras_500_body_without_traceback(api, monkeypatch)
         raise sqlite3.OperationalError("disk I/O error")
 
     api.state.ensure_started()
-    monkeypatch.setattr(api.state.storage, "store_result", broken)
+    monkeypatch.setattr(api.state.storage, "batch", broken)
     response = api.post_job()
     assert response.status_code == 500
     body = response.json()

@@ -44,6 +44,7 @@ Mock extensions (not Zuora's API; same bearer auth, except the download URLs):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gzip
@@ -120,6 +121,7 @@ def create_app(
     for tests). ``rate_limit`` (requests per minute per token) and ``concurrency_limit`` are
     enforced with 429 only when given. ``job_process`` runs jobs in a lower-priority child
     process (``workers`` threads there); False runs them in threads of this process.
+    ``workers=0`` accepts jobs but never runs them (they stay *Submitted*).
     ``disabled_rules`` skips validator rules by id (to build deliberately lenient servers).
     """
     contract = contract or load_contract()
@@ -151,6 +153,7 @@ def create_app(
         disabled_rules=frozenset(disabled_rules),
     )
     state = MockState(config, World(configured, open_world=open_world))
+    state.commits = GroupCommit(state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -357,6 +360,41 @@ class _endpoint:
             return server_error(request)
 
 
+class GroupCommit:
+    """Writes of concurrent requests share one transaction per event-loop turn.
+
+    A commit appends to the WAL with its own system calls; under load, POSTs that reach their
+    write in the same turn of the loop are committed together (each in its own savepoint, see
+    :meth:`Storage.batch`), and each still answers only after its data is committed.
+    """
+
+    def __init__(self, state: MockState):
+        self.state = state
+        self._pending: list[tuple[Callable, asyncio.Future]] = []
+
+    async def run(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((operation, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            results = self.state.storage.batch([operation for operation, _ in batch])
+        except Exception as exc:  # the commit itself failed: every request in it gets the error
+            results = [(None, exc)] * len(batch)
+        for (_, future), (value, error) in zip(batch, results):
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+
 # -- auth and tenants ---------------------------------------------------------------------------
 def _digest(*parts: str) -> str:
     return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=16).hexdigest()
@@ -472,10 +510,10 @@ async def create_job(request: Request) -> Response:
         if claimed:
             await anyio.sleep(cfg.request_delay)
         stored = StoredResponse(status, {"Content-Type": JSON_TYPE, "Zuora-Request-Id": owner}, orjson.dumps(payload))
-        record = storage.store_result(
-            tenant=tenant, key=key, method="POST", path=request.url.path,
+        record = await state.commits.run(functools.partial(
+            storage.store_result_in, tenant=tenant, key=key, method="POST", path=request.url.path,
             owner=owner, now=now, not_before=not_before, response=stored, job=job,
-        )
+        ))
     except BaseException:
         if claimed:
             with contextlib.suppress(Exception):

@@ -68,6 +68,7 @@ class MockState:
         self.world = world
         self.storage: Storage | None = None
         self.runner: JobRunner | ProcessRunner | None = None
+        self.commits: Any = None  # the app's GroupCommit: request writes sharing a transaction
         self.started = False
         self._lock = threading.Lock()
         self._lock_file: Any = None

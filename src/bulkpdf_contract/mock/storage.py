@@ -5,7 +5,7 @@ Plain ``sqlite3``, no ORM: a handful of tables and statements. WAL mode lets rea
 job commits; a committed transaction survives ``kill -9`` (``synchronous=NORMAL`` only risks the
 last transactions on an OS crash). Each thread gets its own connection; write transactions are
 serialised by a process lock first, so concurrent requests queue in Python instead of spinning in
-SQLite's busy handler. Idempotency is decided inside one ``BEGIN IMMEDIATE`` transaction keyed by
+SQLite's busy handler; :meth:`Storage.batch` lets many writes share one commit. Idempotency is decided inside one ``BEGIN IMMEDIATE`` transaction keyed by
 a primary key, so two concurrent requests with one key can never both create a job.
 """
 
@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -41,7 +41,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     finished_on REAL
 );
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
 CREATE TABLE IF NOT EXISTS files (
     job_id TEXT NOT NULL,
     n INTEGER NOT NULL,
@@ -175,10 +174,14 @@ class Storage:
         return job
 
     def update_job(self, job_id: str, **values: Any) -> None:
+        with self.write() as conn:
+            self.update_job_in(conn, job_id, **values)
+
+    @staticmethod
+    def update_job_in(conn: sqlite3.Connection, job_id: str, **values: Any) -> None:
         row = {k: (orjson.dumps(v) if k in _JSON_COLUMNS else v) for k, v in values.items()}
         assignments = ", ".join(f"{k} = ?" for k in row)
-        with self.write() as conn:
-            conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
+        conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
 
     def active_jobs(self) -> list[dict[str, Any]]:
         placeholders = ", ".join("?" * len(ACTIVE))
@@ -189,16 +192,36 @@ class Storage:
 
     def finish_job(self, job_id: str, files: list[dict[str, Any]], **values: Any) -> None:
         """Register the finished ZIPs and the final status in one transaction."""
-        row = {k: (orjson.dumps(v) if k in _JSON_COLUMNS else v) for k, v in values.items()}
-        assignments = ", ".join(f"{k} = ?" for k in row)
         with self.write() as conn:
-            conn.execute("DELETE FROM files WHERE job_id = ?", (job_id,))
-            conn.executemany(
-                "INSERT INTO files (job_id, n, name, path, size, documents, token, expires_at)"
-                " VALUES (:job_id, :n, :name, :path, :size, :documents, :token, :expires_at)",
-                [{"job_id": job_id, **f} for f in files],
-            )
-            conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
+            self.finish_job_in(conn, job_id, files, **values)
+
+    @classmethod
+    def finish_job_in(cls, conn: sqlite3.Connection, job_id: str, files: list[dict[str, Any]], **values: Any) -> None:
+        conn.execute("DELETE FROM files WHERE job_id = ?", (job_id,))
+        conn.executemany(
+            "INSERT INTO files (job_id, n, name, path, size, documents, token, expires_at)"
+            " VALUES (:job_id, :n, :name, :path, :size, :documents, :token, :expires_at)",
+            [{"job_id": job_id, **f} for f in files],
+        )
+        cls.update_job_in(conn, job_id, **values)
+
+    def batch(self, operations: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[Any, BaseException | None]]:
+        """Run several operations in one transaction (one commit), each in its own savepoint:
+        ``[(result, None) | (None, error), ...]``; one failing operation does not undo the others."""
+        out: list[tuple[Any, BaseException | None]] = []
+        with self.write() as conn:
+            for operation in operations:
+                conn.execute("SAVEPOINT operation")
+                try:
+                    value = operation(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO operation")
+                    conn.execute("RELEASE operation")
+                    out.append((None, exc))
+                else:
+                    conn.execute("RELEASE operation")
+                    out.append((value, None))
+        return out
 
     def files(self, job_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.query("SELECT * FROM files WHERE job_id = ? ORDER BY n", (job_id,))]
@@ -249,8 +272,14 @@ class Storage:
             )
         return None
 
-    def store_result(
-        self,
+    def store_result(self, **kwargs: Any) -> IdempotencyRecord | None:
+        with self.write() as conn:
+            return self.store_result_in(conn, **kwargs)
+
+    @classmethod
+    def store_result_in(
+        cls,
+        conn: sqlite3.Connection,
         *,
         tenant: str,
         key: str | None,
@@ -267,21 +296,20 @@ class Storage:
         Returns None when this request's result was stored, or the record that already holds
         the key (another request's), in which case nothing was written.
         """
-        with self.write() as conn:
-            if key is not None:
-                row = self._current(conn, tenant, key, not_before)
-                if row is not None and not (row["state"] == "in_flight" and row["owner"] == owner):
-                    return self._record(row)
-            if job is not None:
-                self.insert_job(conn, job)
-            if key is not None and response is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO idempotency"
-                    " (tenant, key, method, path, state, owner, status, headers, body, created_at)"
-                    " VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
-                    (tenant, key, method, path, owner, response.status,
-                     orjson.dumps(response.headers), response.body, now),
-                )
+        if key is not None:
+            row = cls._current(conn, tenant, key, not_before)
+            if row is not None and not (row["state"] == "in_flight" and row["owner"] == owner):
+                return cls._record(row)
+        if job is not None:
+            cls.insert_job(conn, job)
+        if key is not None and response is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO idempotency"
+                " (tenant, key, method, path, state, owner, status, headers, body, created_at)"
+                " VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
+                (tenant, key, method, path, owner, response.status,
+                 orjson.dumps(response.headers), response.body, now),
+            )
         return None
 
     def release_key(self, tenant: str, key: str, owner: str) -> None:

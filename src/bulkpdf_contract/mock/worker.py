@@ -21,10 +21,11 @@ database as each job starts.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
-import queue
+import select
 import subprocess
 import sys
 import threading
@@ -53,16 +54,20 @@ class WorkerSettings:
 class ProcessRunner:
     """Same interface as :class:`JobRunner` (``start``, ``submit``, ``stop``).
 
-    ``submit`` never blocks the event loop: IDs go to a queue that a writer thread feeds into
-    the pipe (a starting child may not be reading yet)."""
+    ``submit`` never blocks the event loop and costs no thread switch: it appends the ID to a
+    buffer and writes what the pipe takes right away (the pipe is non-blocking); whatever a
+    slow or starting child has not taken yet is written by a drain thread once the pipe has
+    room. (On Windows, where pipes cannot be non-blocking, the drain thread writes everything.)
+    """
 
     def __init__(self, settings: WorkerSettings, storage):
         self.settings = settings
         self.storage = storage
         self._process: subprocess.Popen | None = None
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._writer: threading.Thread | None = None
+        self._buffer = bytearray()
         self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -70,36 +75,54 @@ class ProcessRunner:
             [sys.executable, "-c", f"import sys; from {__name__} import child_main; sys.exit(child_main())"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
         )
-        self._queue.put(json.dumps(asdict(self.settings)))
-        self._writer = threading.Thread(target=self._write, name="bulkpdf-mock-jobs-in", daemon=True)
-        self._writer.start()
+        self._fd = self._process.stdin.fileno()
+        self._nonblocking = os.name != "nt"
+        if self._nonblocking:
+            os.set_blocking(self._fd, False)
+        self._closing = False
+        with self._lock:
+            self._buffer = bytearray(json.dumps(asdict(self.settings)).encode() + b"\n")
+        self._drain_thread = threading.Thread(target=self._drain, name="bulkpdf-mock-jobs-in", daemon=True)
+        self._drain_thread.start()
+        self._wake.set()
         self._reader = threading.Thread(
             target=self._read, args=(self._process.stdout,), name="bulkpdf-mock-jobs-out", daemon=True
         )
         self._reader.start()
 
-    def _read(self, stream) -> None:
-        """Apply the child's job progress to the database, in order."""
-        for line in stream:
-            try:
-                message = orjson.loads(line)
-                if message["op"] == "update":
-                    self.storage.update_job(message["job"], **message["values"])
-                else:
-                    self.storage.finish_job(message["job"], message["files"], **message["values"])
-            except Exception:  # a failed write leaves the job active: it is resumed on restart
-                log.exception("could not record job progress %r", line[:200])
-
-    def _write(self) -> None:
-        stdin = self._process.stdin
+    def _flush(self) -> None:
+        """Write what the pipe takes now (lock held); wake the drain thread for the rest."""
         try:
-            while (line := self._queue.get()) is not None:
-                stdin.write(line.encode() + b"\n")
-        except OSError:  # the child died; a restarted server resumes its jobs
-            log.error("the mock's job process exited unexpectedly")
-        finally:
-            with contextlib.suppress(OSError):
-                stdin.close()
+            while self._buffer:
+                del self._buffer[:os.write(self._fd, self._buffer)]
+        except BlockingIOError:
+            self._wake.set()
+        except OSError:  # the child died: the next submit starts a new one
+            self._buffer.clear()
+
+    def _drain(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while True:
+                with self._lock:
+                    if not self._buffer:
+                        break
+                    if not self._nonblocking:
+                        data, self._buffer = bytes(self._buffer), bytearray()
+                if self._nonblocking:
+                    select.select([], [self._fd], [], 0.5)
+                    with self._lock:
+                        self._flush()
+                else:
+                    try:
+                        os.write(self._fd, data)
+                    except OSError:
+                        break
+            if self._closing:
+                with contextlib.suppress(OSError):
+                    self._process.stdin.close()
+                return
 
     def submit(self, job_id: str) -> None:
         with self._lock:
@@ -107,17 +130,24 @@ class ProcessRunner:
                 # The child died (killed, out of memory): a new one resumes every active job,
                 # this one included, from the database.
                 log.error("the mock's job process exited (code %s); starting a new one", self._process.returncode)
-                self._writer.join(5)
-                self._queue = queue.Queue()
-                self.start()
+                self._closing = True
+                self._wake.set()
+            else:
+                self._buffer += job_id.encode() + b"\n"
+                if self._nonblocking:
+                    self._flush()
+                else:
+                    self._wake.set()
                 return
-        self._queue.put(job_id)
+        self._drain_thread.join(5)
+        self.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         if self._process is None:
             return
-        self._queue.put(None)
-        self._writer.join(timeout)
+        self._closing = True
+        self._wake.set()
+        self._drain_thread.join(timeout)
         try:
             self._process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -125,6 +155,27 @@ class ProcessRunner:
             self._process.wait(5)
         self._reader.join(timeout)
         self._process = None
+
+    def _read(self, stream) -> None:
+        """Apply the child's job progress to the database, in order; the lines that arrived
+        together share one transaction."""
+        pending = b""
+        while chunk := os.read(stream.fileno(), 1 << 16):
+            *lines, pending = (pending + chunk).split(b"\n")
+            results = self.storage.batch([functools.partial(_apply, line) for line in lines if line])
+            for line, (_, error) in zip(lines, results):
+                if error is not None:  # the job stays active and is resumed on restart
+                    log.error("could not record job progress %r: %s", line[:200], error)
+
+
+def _apply(line: bytes, conn) -> None:
+    from .storage import Storage
+
+    message = orjson.loads(line)
+    if message["op"] == "update":
+        Storage.update_job_in(conn, message["job"], **message["values"])
+    else:
+        Storage.finish_job_in(conn, message["job"], message["files"], **message["values"])
 
 
 class PipeWrites:
