@@ -65,7 +65,6 @@ from xml.sax.saxutils import escape
 import anyio
 import orjson
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
@@ -151,6 +150,8 @@ def create_app(
         rate_limit=rate_limit,
         concurrency_limit=concurrency_limit,
         disabled_rules=frozenset(disabled_rules),
+        gzip_min_bytes=contract.gzip_min_bytes,
+        idempotent_methods=contract.idempotent_methods,
     )
     state = MockState(config, World(configured, open_world=open_world))
     state.commits = GroupCommit(state)
@@ -226,21 +227,25 @@ class MockApp:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                if "zuora-request-id" not in headers:
-                    headers.append("Zuora-Request-Id", request_id)
-                if "zuora-track-id" in headers:
-                    del headers["zuora-track-id"]
+                # Raw header pairs: a replayed response brings its own Zuora-Request-Id; any
+                # other value of the headers set here is replaced.
+                raw = [(k, v) for k, v in message.get("headers", []) if k not in _OWN_HEADERS]
+                if not any(k == b"zuora-request-id" for k, _ in raw):
+                    raw.append((b"zuora-request-id", request_id.encode()))
                 if track is not None:
-                    headers.append("Zuora-Track-Id", track)
-                headers["RateLimit-Limit"] = str(limit)
-                headers["RateLimit-Remaining"] = str(remaining)
-                headers["RateLimit-Reset"] = str(reset)
+                    raw.append((b"zuora-track-id", track.encode("latin-1")))
+                raw += (
+                    (b"ratelimit-limit", b"%d" % limit),
+                    (b"ratelimit-remaining", b"%d" % remaining),
+                    (b"ratelimit-reset", b"%d" % reset),
+                )
                 if message["status"] in (200, 400):
-                    headers["Concurrency-Limit-Type"] = "Default"
-                    headers["Concurrency-Limit-Limit"] = str(concurrency)
-                    headers["Concurrency-Limit-Remaining"] = str(max(0, concurrency - in_flight))
-                message = {**message, "headers": headers.raw}
+                    raw += (
+                        (b"concurrency-limit-type", b"Default"),
+                        (b"concurrency-limit-limit", b"%d" % concurrency),
+                        (b"concurrency-limit-remaining", b"%d" % max(0, concurrency - in_flight)),
+                    )
+                message = {**message, "headers": raw}
             await send(message)
 
         try:
@@ -264,6 +269,12 @@ class MockApp:
                 del self._in_flight[key]
 
 
+_OWN_HEADERS = frozenset({
+    b"zuora-track-id", b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset",
+    b"concurrency-limit-type", b"concurrency-limit-limit", b"concurrency-limit-remaining",
+})
+
+
 # -- responses ------------------------------------------------------------------------------------
 def accepts_gzip(request: Request) -> bool:
     for part in request.headers.get("accept-encoding", "").split(","):
@@ -282,9 +293,8 @@ def accepts_gzip(request: Request) -> bool:
 def raw_response(request: Request, status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
     """A JSON response, gzipped when asked for and over the contract's threshold."""
     headers = {"Content-Type": JSON_TYPE, **(headers or {})}
-    contract = request.app.state.mock.config.contract
     headers["Vary"] = "Accept-Encoding"
-    if len(body) > contract.gzip_min_bytes and accepts_gzip(request):
+    if len(body) > request.app.state.mock.config.gzip_min_bytes and accepts_gzip(request):
         body = gzip.compress(body, compresslevel=6, mtime=0)
         headers["Content-Encoding"] = "gzip"
     return Response(body, status_code=status, headers=headers)
@@ -396,6 +406,7 @@ class GroupCommit:
 
 
 # -- auth and tenants ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
 def _digest(*parts: str) -> str:
     return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
@@ -461,7 +472,7 @@ async def _idempotency_misuse(request: Request) -> None:
     """A key already used for another URL or method: 422, as Zuora documents."""
     state: MockState = request.app.state.mock
     key = _idempotency_key(request)
-    if key is None or request.method not in state.config.contract.idempotent_methods:
+    if key is None or request.method not in state.config.idempotent_methods:
         return
     tenant, _ = authenticate(request)
     record = state.storage.idempotency_record(tenant, key, time.time() - state.config.idempotency_ttl)

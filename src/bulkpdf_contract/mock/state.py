@@ -60,6 +60,8 @@ class MockConfig:
     concurrency_limit: int | None
     job_process: bool = True
     disabled_rules: frozenset[str] = field(default_factory=frozenset)
+    gzip_min_bytes: int = 1000
+    idempotent_methods: frozenset[str] = frozenset({"POST", "PATCH"})
 
 
 class MockState:
