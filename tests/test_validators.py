@@ -747,3 +747,22 @@ def test_response_messages_say_what_is_wrong_and_what_is_allowed(
     (finding,) = respond(status, payload, headers, method=method, request_headers=request_headers)
     assert finding.rule == rule
     assert wrong in finding.message and allowed in finding.message, finding.message
+
+
+def test_max_findings_bounds_a_hostile_body_and_keeps_the_id_limit():
+    ids = [f"{i:x}" for i in range(60_000)]  # too many, and every one malformed
+    body = {"documents": [{"docType": "Invoice", "objectIds": ids}], "fileName": "f", "indexFileFormat": "CSV"}
+    findings = validate_request(body, max_findings=5)
+    assert len(findings) == 6
+    assert ("findings.truncated", "") in rules(findings)
+    assert ("documents.too-many-object-ids", "/documents") in rules(findings)
+    assert "more than 5 findings" in next(f for f in findings if f.rule == "findings.truncated").message
+    assert len(validate_request(body, max_findings=None)) == 60_001
+
+
+def test_a_large_invalid_body_gets_the_reference_findings():
+    """Past the size where jsonschema-rs would copy the instance into each error, the reference
+    enumerates the errors; the findings are the same either way."""
+    body = {"unknownField": ["lol"] * 100_000, "documents": "x" * 300_000}
+    assert validate_request(body) == validate_request(body, engine="jsonschema")
+    assert ("schema.additionalProperties", "/unknownField") in rules(validate_request(body))

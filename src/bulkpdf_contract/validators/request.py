@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, Iterable
+from typing import Any, Iterator
 
 from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
@@ -80,12 +81,17 @@ def validate_request(
     file_names: Mapping[str, str] | None = None,
     contract: Contract | None = None,
     engine: str = "rs",
+    max_findings: int | None = None,
 ) -> list[Finding]:
     """Every finding for one request to the bulk-PDF endpoint, sorted.
 
     ``body`` is the decoded JSON body (ignored for GET unless given). ``file_names`` optionally
     maps objectId to the PDF file name Zuora would give it, to catch distinct IDs that would
     collide in the ZIP. ``engine="jsonschema"`` uses the reference implementation.
+
+    ``max_findings`` bounds the work and the result for hostile input (a million malformed IDs
+    would otherwise give a million findings): past it, one ``findings.truncated`` finding says
+    so. The per-request ID limit, when broken, is always among the findings kept.
     """
     contract = contract or load_contract()
     if file_names is not None and not isinstance(file_names, Mapping):
@@ -102,10 +108,17 @@ def validate_request(
         )]
     findings = _header_findings(plan, headers, method)
     if plan.body is not None:
-        findings.extend(plan.body.findings(body))
-        findings.extend(_document_findings(contract, body, file_names))
+        findings.extend(_document_findings(contract, body, file_names, max_findings))
+        budget = None if max_findings is None else max(max_findings - len(findings), 0) + 1
+        findings.extend(plan.body.findings(body, budget))
     elif body is not None:
         findings.append(Finding("request.unexpected-body", "", f"a {method} request has no body"))
+    if max_findings is not None and len(findings) > max_findings:
+        findings = findings[:max_findings]
+        findings.append(Finding(
+            "findings.truncated", "",
+            f"more than {max_findings} findings; only the first {max_findings} are listed",
+        ))
     return sort_findings(findings) if findings else findings
 
 
@@ -159,8 +172,8 @@ def _header_findings(plan: _Plan, headers: Any, method: str) -> list[Finding]:
 
 
 def _document_findings(
-    contract: Contract, body: Any, file_names: Mapping[str, str] | None
-) -> Iterable[Finding]:
+    contract: Contract, body: Any, file_names: Mapping[str, str] | None, limit: int | None = None
+) -> list[Finding]:
     """Duplicates and the per-request ID limit, over all groups (JSON Schema sees one array at a time)."""
     documents = body.get("documents") if isinstance(body, dict) else None
     if not isinstance(documents, list):
@@ -179,7 +192,8 @@ def _document_findings(
             "(split it into several jobs)",
         ))
     if file_names or _may_repeat([i for _, ids in id_lists for i in ids]):
-        findings.extend(_duplicate_findings(id_lists, file_names))
+        duplicates = _duplicate_findings(id_lists, file_names)
+        findings.extend(itertools.islice(duplicates, None if limit is None else limit + 1))
     return findings
 
 
@@ -196,11 +210,13 @@ def _may_repeat(ids: list) -> bool:
     return len(keys) != len(ids) or len(set(keys)) != len(keys)
 
 
-def _duplicate_findings(id_lists: list[tuple[int, list]], file_names: Mapping[str, str] | None) -> list[Finding]:
+def _duplicate_findings(
+    id_lists: list[tuple[int, list]], file_names: Mapping[str, str] | None
+) -> Iterator[Finding]:
+    """Lazily, so that a capped caller stops the walk early."""
     if file_names:
         # Object IDs compare case-insensitively here, so the mapping is looked up the same way.
         file_names = {str(k).lower(): v for k, v in file_names.items()}
-    findings: list[Finding] = []
     first_seen: dict[str, tuple[int, int]] = {}
     name_owner: dict[str, tuple[str, int, int]] = {}
     for g, ids in id_lists:
@@ -210,11 +226,11 @@ def _duplicate_findings(id_lists: list[tuple[int, list]], file_names: Mapping[st
             key = object_id.lower()
             if key in first_seen:
                 fg, fi = first_seen[key]
-                findings.append(Finding(
+                yield Finding(
                     "documents.duplicate-object-id", f"/documents/{g}/objectIds/{i}",
                     f"objectId {object_id} is already listed at /documents/{fg}/objectIds/{fi}; "
                     "the same document twice would put the same PDF file name twice in the ZIP",
-                ))
+                )
                 continue
             first_seen[key] = (g, i)
             pdf_name = file_names.get(key) if file_names else None
@@ -222,12 +238,11 @@ def _duplicate_findings(id_lists: list[tuple[int, list]], file_names: Mapping[st
                 continue
             if pdf_name in name_owner:
                 other, fg, fi = name_owner[pdf_name]
-                findings.append(Finding(
+                yield Finding(
                     "documents.duplicate-pdf-file-name", f"/documents/{g}/objectIds/{i}",
                     f"objectId {object_id} has the PDF file name {pdf_name!r}, like {other} at "
                     f"/documents/{fg}/objectIds/{fi}; Zuora asks not to send two documents with "
                     "the same PDF file name in one request",
-                ))
+                )
             else:
                 name_owner[pdf_name] = (object_id, g, i)
-    return findings
