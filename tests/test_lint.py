@@ -520,3 +520,14 @@ def test_lint_does_not_import_the_heavy_modules(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_findings_per_file_are_capped_with_a_truncation_finding(tmp_path, capsys):
+    ids = ["0" * 31] * (lint_module.MAX_FINDINGS + 50)
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({"documents": [{"docType": "Invoice", "objectIds": ids}],
+                                "fileName": "x", "indexFileFormat": "CSV"}))
+    assert main(["lint", "--format", "json", str(path)]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert len(findings) == lint_module.MAX_FINDINGS + 1
+    assert [f["rule"] for f in findings].count("findings.truncated") == 1

@@ -37,6 +37,9 @@ MAX_YAML_VALUES = 1_000_000
 """Values of a YAML document once aliases are expanded; a 50,000-ID request has about 50,000."""
 MAX_DEPTH = 1024
 """Nesting depth, the same as orjson's limit for JSON."""
+MAX_FINDINGS = 1000
+"""Findings listed per file; past it one ``findings.truncated`` finding says so (50,000 malformed
+IDs are one mistake repeated, and a hook that prints 50,000 lines helps nobody)."""
 SUFFIXES = (".json", ".yaml", ".yml")
 ENVELOPE_FIELDS = ("method", "headers", "body")
 
@@ -328,9 +331,9 @@ def _lint_parsed(parsed: _Parsed, path: str, file_names: Mapping[str, str] | Non
                 for name in data if name not in ENVELOPE_FIELDS
             ]
             findings += validate_request(data["body"], data.get("headers"), data.get("method", "POST"),
-                                         file_names=file_names)
+                                         file_names=file_names, max_findings=MAX_FINDINGS)
         else:
-            findings = validate_request(data, file_names=file_names)
+            findings = validate_request(data, file_names=file_names, max_findings=MAX_FINDINGS)
     except Exception as exc:  # a validator bug must not hide the other files' findings
         return [FileFinding(path, 1, 1, "", "internal",
                             f"bulkpdf lint failed on this file (please report it): "
