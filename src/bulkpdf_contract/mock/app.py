@@ -70,7 +70,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from ..spec import COLLECTION_PATH, Contract, load_contract
-from ..validators import Finding, validate_request
+from ..validators import Finding, validate_headers, validate_request
 from .body import ApiError, check_content_type, content_coding, inflate, parse_json, read_limited
 from .jobs import RESOURCE_CODE
 from .state import MockConfig, MockState, make_temporary_dir
@@ -88,6 +88,9 @@ ALL_IDS_INVALID = (
 # Zuora's production limits, reported in the headers (enforced only when configured).
 RATE_LIMIT_PER_MINUTE = 50000
 CONCURRENCY_LIMIT = 40
+MAX_REASONS = 100
+"""Reasons in one 400 body; past it one reason says the list was cut (a million malformed IDs
+must not cost seconds of validation and a 100 MB error body)."""
 
 
 def create_app(
@@ -463,7 +466,8 @@ async def collection(request: Request) -> Response:
 
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
-    if key is None or not 1 <= len(key) <= 255 or not all("!" <= c <= "~" for c in key):
+    contract = request.app.state.mock.config.contract
+    if key is None or validate_headers({"Idempotency-Key": key}, contract=contract):
         return None  # an invalid key is reported by validation and never stored
     return key
 
@@ -601,7 +605,8 @@ def _validate_body(state: MockState, body: Any, headers) -> list[Finding]:
                     doc = world.get(object_id, group.get("docType"))
                     if doc is not None:
                         file_names[object_id] = doc.pdfFileName
-    return validate_request(body, headers, "POST", file_names=file_names, contract=state.config.contract)
+    return validate_request(body, headers, "POST", file_names=file_names, contract=state.config.contract,
+                            max_findings=MAX_REASONS)
 
 
 # -- GET /v1/operations/bulk-pdf/{jobId} ----------------------------------------------------------

@@ -1,7 +1,7 @@
 """Validation of requests to and responses from the bulk-PDF endpoint, as :class:`Finding` lists."""
 
 from .findings import Finding, pointer_of, sort_findings
-from .request import header_items, validate_request
+from .request import header_items, validate_headers, validate_request
 from .response import validate_response
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "header_items",
     "pointer_of",
     "sort_findings",
+    "validate_headers",
     "validate_request",
     "validate_response",
 ]

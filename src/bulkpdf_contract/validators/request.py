@@ -122,6 +122,16 @@ def validate_request(
     return sort_findings(findings) if findings else findings
 
 
+def validate_headers(
+    headers: Any, method: str = "POST", *, contract: Contract | None = None, engine: str = "rs"
+) -> list[Finding]:
+    """The header rules alone (for a server that checks one header before it reads the body)."""
+    plan = _plan(contract or load_contract(), method.upper(), engine)
+    if plan is None:
+        return validate_request(None, headers, method, contract=contract, engine=engine)
+    return sort_findings(_header_findings(plan, headers, method.upper()))
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What validating one method needs, looked up once per contract, method and engine."""
@@ -200,14 +210,17 @@ def _document_findings(
 def _may_repeat(ids: list) -> bool:
     """False when no two IDs can be equal (case-insensitively): the per-ID walk is then skipped.
 
-    One ``join``/``lower``/``split`` in C instead of a Python loop; anything unusual (non-string
-    IDs, IDs containing the separator) says True and lets the walk decide.
+    Set sizes and one ``join`` in C instead of a Python loop; lower-cased copies are made only
+    when some ID has an upper-case letter. Non-string IDs say True and let the walk decide.
     """
     try:
-        keys = "\n".join(ids).lower().split("\n")
+        if len(set(ids)) != len(ids):
+            return True
+        joined = "".join(ids)
+        has_upper = joined.lower() != joined
     except TypeError:
         return True
-    return len(keys) != len(ids) or len(set(keys)) != len(keys)
+    return has_upper and len(set(map(str.lower, ids))) != len(ids)
 
 
 def _duplicate_findings(
