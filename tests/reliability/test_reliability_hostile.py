@@ -58,13 +58,17 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def own_server(serve):
+def own_server(serve, request):
     """A server for one test, killed afterwards: the inputs that once swamped the server (a minute
     of CPU, 1-2 GB) get their own, so a regression cannot spoil the shared server's figures."""
     running = serve()
     running.idle = running.memory_kib()["VmHWM"]
     yield running
-    running.kill9()
+    if running.alive():
+        peak = running.memory_kib()["VmHWM"]
+        figure(f"hostile input: {request.function.__doc__.strip()}",
+               f"server peak RSS {peak / 1024:.0f} MiB (idle {running.idle / 1024:.0f} MiB)")
+        running.kill9()
 
 
 def post_raw(server, body, headers=(JSON_TYPE,), *, content_length=True, timeout=60.0) -> RawResponse:
@@ -183,6 +187,7 @@ def test_a_million_object_ids_is_rejected_quickly(server):
 
 @pytest.mark.timeout(120)
 def test_a_million_short_object_ids_fit_the_body_limit_and_are_rejected_quickly(own_server):
+    """1,000,000 short objectIds (8.9 MB)"""
     body = orjson.dumps({"documents": [{"docType": "Invoice", "objectIds": [f"{i:x}" for i in range(1_000_000)]}],
                          "fileName": "million", "indexFileFormat": "CSV"})
     assert len(body) < 16 * MIB
@@ -194,6 +199,7 @@ def test_a_million_short_object_ids_fit_the_body_limit_and_are_rejected_quickly(
 
 @pytest.mark.timeout(120)
 def test_a_large_body_of_the_wrong_shape_keeps_memory_bounded(own_server):
+    """a 14 MB body: one unknown field, 2.4M strings"""
     body = orjson.dumps({"unknownField": ["lol"] * scaled(2_400_000, 2_700_000)})
     assert len(body) < 16 * MIB
     assert_rejected(own_server, post_raw(own_server, body, timeout=60), 400, ["unknownField"])

@@ -237,8 +237,8 @@ def test_a_yaml_alias_bomb_does_not_blow_up_memory(tmp_path, name, text):
     assert code == 1 and "Traceback" not in stdout + stderr, stdout + stderr
     assert f"{path}:" in stdout, stdout
     assert peak < PEAK_RSS_BUDGET_MIB, f"peak RSS {peak:.0f} MiB"
-    figure(f"lint: YAML bomb {name} ({len(text)} bytes)", f"{elapsed:.2f} s, peak RSS {peak:.0f} MiB; "
-                                                         f"{stdout.split(': ', 2)[-1].strip()[:70]}")
+    first = stdout.splitlines()[0].split(": ", 2)[-1]
+    figure(f"lint: YAML bomb {name} ({len(text)} bytes)", f"{elapsed:.2f} s, peak RSS {peak:.0f} MiB; {first[:70]}")
 
 
 def test_a_large_json_payload_does_not_blow_up_memory(tmp_path):
