@@ -373,6 +373,6 @@ def test_labelled_cases_are_refused_by_the_helper(case):
 
 
 def test_strategies_are_re_exported_for_given(pytester):
-    pytester.makepyfile(test_strategies=STRATEGIES)
+    pytester.makepyfile(test_user_strategies=STRATEGIES)  # not test_strategies: this suite has one
     result = pytester.runpytest("--bulkpdf-max-examples", "15", "-W", "ignore")
     result.assert_outcomes(passed=4)
