@@ -164,38 +164,38 @@ class Contract:
         resp = self.response(method, status) or {}
         return {canonical_header(k): v for k, v in resp.get("headers", {}).items()}
 
-    # -- limits written as spec extensions -----------------------------------------------------
+    # -- limits written as spec extensions (read once: validators consult them per request) -----
     def extension(self, name: str, method: str = "POST") -> Any:
         return self.operation(method)[f"x-bulkpdf-{name}"]
 
-    @property
+    @functools.cached_property
     def max_object_ids(self) -> int:
         return int(self.extension("max-object-ids"))
 
-    @property
+    @functools.cached_property
     def documents_per_zip(self) -> int:
         return int(self.extension("documents-per-zip"))
 
-    @property
+    @functools.cached_property
     def file_url_lifetime_seconds(self) -> int:
         return int(self.extension("file-url-lifetime-seconds"))
 
     def header_extension(self, header: str, name: str) -> Any:
         return self.all_header_parameters()[canonical_header(header)][f"x-bulkpdf-{name}"]
 
-    @property
+    @functools.cached_property
     def idempotent_methods(self) -> frozenset[str]:
         return frozenset(m.upper() for m in self.header_extension("Idempotency-Key", "methods"))
 
-    @property
+    @functools.cached_property
     def idempotency_retention_seconds(self) -> int:
         return int(self.header_extension("Idempotency-Key", "retention-seconds"))
 
-    @property
+    @functools.cached_property
     def gzip_min_bytes(self) -> int:
         return int(self.header_extension("Accept-Encoding", "gzip-min-bytes"))
 
-    @property
+    @functools.cached_property
     def max_inflated_bytes(self) -> int:
         return int(self.header_extension("Content-Encoding", "max-inflated-bytes"))
 

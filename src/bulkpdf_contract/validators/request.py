@@ -192,16 +192,16 @@ def _document_findings(
         (g, group["objectIds"]) for g, group in enumerate(documents)
         if isinstance(group, dict) and isinstance(group.get("objectIds"), list)
     ]
+    flat = list(itertools.chain.from_iterable(ids for _, ids in id_lists))
+    max_ids = contract.max_object_ids
     findings: list[Finding] = []
-    total = sum(len(ids) for _, ids in id_lists)
-    limit = contract.max_object_ids
-    if total > limit:
+    if len(flat) > max_ids:
         findings.append(Finding(
             "documents.too-many-object-ids", "/documents",
-            f"the request lists {total} document IDs; at most {limit} are allowed in one request "
-            "(split it into several jobs)",
+            f"the request lists {len(flat)} document IDs; at most {max_ids} are allowed in one "
+            "request (split it into several jobs)",
         ))
-    if file_names or _may_repeat([i for _, ids in id_lists for i in ids]):
+    if file_names or _may_repeat(flat):
         duplicates = _duplicate_findings(id_lists, file_names)
         findings.extend(itertools.islice(duplicates, None if limit is None else limit + 1))
     return findings

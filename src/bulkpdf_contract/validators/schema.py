@@ -71,7 +71,9 @@ class SchemaCheck:
         self.root_label = root_label
         self._fallback: SchemaCheck | None = None
         if engine == "rs":
-            self._rs = jsonschema_rs.validator_for(schema)
+            # Messages are written here, so jsonschema-rs need not render the instance into its
+            # own (a mask makes it skip that: ~12% of iter_errors' time).
+            self._rs = jsonschema_rs.validator_for(schema, mask="...")
         else:
             self._py = _reference_validator()(schema)
 
