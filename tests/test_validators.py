@@ -766,3 +766,20 @@ def test_a_large_invalid_body_gets_the_reference_findings():
     body = {"unknownField": ["lol"] * 100_000, "documents": "x" * 300_000}
     assert validate_request(body) == validate_request(body, engine="jsonschema")
     assert ("schema.additionalProperties", "/unknownField") in rules(validate_request(body))
+
+
+def test_max_findings_stops_the_duplicate_walk_early(monkeypatch):
+    from bulkpdf_contract.validators import request as request_module
+
+    made = []
+
+    def counting(*args, **kwargs):
+        made.append(args[0] if args else kwargs.get("rule"))
+        return Finding(*args, **kwargs)
+
+    monkeypatch.setattr(request_module, "Finding", counting)
+    body = {"documents": [{"docType": "Invoice", "objectIds": ["a" * 32] * 20_000}],
+            "fileName": "f", "indexFileFormat": "CSV"}
+    findings = validate_request(body, max_findings=10)
+    assert len(findings) == 11
+    assert made.count("documents.duplicate-object-id") <= 11  # not 19,999
