@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .app import DEFAULT_TOKEN
-from .server import bind_socket
+from .server import ZuoraH11Protocol, bind_socket
 from .state import default_data_dir
 
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"bulkpdf mock server: http://{host}:{sock.getsockname()[1]}", file=sys.stderr)
     print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
     print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr, flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", http=ZuoraH11Protocol))
     server.run(sockets=[sock])
     return 0
 

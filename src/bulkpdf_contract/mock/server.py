@@ -7,13 +7,18 @@ before the server starts and no other process can take the port in between.
 from __future__ import annotations
 
 import contextlib
+import secrets
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+import h11
+import orjson
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
 @dataclass
@@ -37,6 +42,36 @@ class RunningServer:
         if self.thread.is_alive():
             self.server.should_exit = True
             self.thread.join(timeout)
+
+
+class ZuoraH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, except that a request h11 refuses to parse (CR, LF or NUL in
+    a header value, headers over h11's size limit) gets Zuora's error body and a
+    ``Zuora-Request-Id`` like every other answer, not uvicorn's text/plain "Invalid HTTP request"."""
+
+    def send_400_response(self, msg: str) -> None:
+        from .jobs import RESOURCE_CODE
+
+        request_id = str(uuid.uuid4())
+        body = orjson.dumps({
+            "success": False,
+            "processId": secrets.token_hex(8).upper(),
+            "requestId": request_id,
+            "reasons": [{"code": RESOURCE_CODE + "90", "message": (
+                "the HTTP request is malformed: a header line HTTP/1.1 does not allow (a CR, LF or NUL "
+                "in a value) or headers larger than the server accepts"
+            )}],
+        })
+        headers = [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"zuora-request-id", request_id.encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                      h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -64,7 +99,8 @@ def start_server(app: Any = None, *, host: str = "127.0.0.1", port: int = 0, **c
         raise TypeError("pass either app or create_app arguments, not both")
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5,
+                            http=ZuoraH11Protocol)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bulkpdf-mock-server", daemon=True)
     thread.start()
