@@ -80,6 +80,9 @@ class BulkPdfClient(httpx.Client):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("timeout", httpx.Timeout(30.0))
+        # uvicorn (the mock) closes idle connections after 5 s, as httpx does: a poll sent on a
+        # connection the server is closing fails with "Server disconnected". Expire sooner.
+        kwargs.setdefault("limits", httpx.Limits(keepalive_expiry=2.0))
         super().__init__(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}", **(headers or {})},
