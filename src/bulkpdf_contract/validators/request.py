@@ -162,6 +162,8 @@ def _plan(contract: Contract, method: str, engine: str) -> _Plan | None:
 
 
 def _header_findings(plan: _Plan, headers: Any, method: str) -> list[Finding]:
+    if headers is None and not plan.headers_required:
+        return []
     items, findings = header_items_or_finding(headers)
     if not items and not plan.headers_required:
         return findings
