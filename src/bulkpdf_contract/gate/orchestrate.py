@@ -74,9 +74,10 @@ def run_gate(options: GateOptions, progress: Callable[[str], None] = print) -> G
         return _run(options.url, options, progress, embedded=None)
     from ..mock import start_server
 
-    # schemathesis sends malformed requests on purpose; uvicorn's warning for each is noise here.
-    logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
     server = start_server(token=options.token)
+    # schemathesis sends malformed requests on purpose; uvicorn's warning for each is noise here.
+    # Set after the server starts: uvicorn's Config sets its loggers' levels itself.
+    logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
     try:
         progress(f"embedded mock server: {server.url} (data directory {server.data_dir})")
         return _run(server.url, options, progress, embedded=server)
