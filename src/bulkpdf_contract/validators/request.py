@@ -190,11 +190,13 @@ def _document_findings(
     documents = body.get("documents") if isinstance(body, dict) else None
     if not isinstance(documents, list):
         return []
-    id_lists = [
-        (g, group["objectIds"]) for g, group in enumerate(documents)
-        if isinstance(group, dict) and isinstance(group.get("objectIds"), list)
-    ]
-    flat = list(itertools.chain.from_iterable(ids for _, ids in id_lists))
+    id_lists: list[tuple[int, list]] = []
+    flat: list = []
+    for g, group in enumerate(documents):
+        ids = group.get("objectIds") if isinstance(group, dict) else None
+        if isinstance(ids, list):
+            id_lists.append((g, ids))
+            flat += ids
     max_ids = contract.max_object_ids
     findings: list[Finding] = []
     if len(flat) > max_ids:
