@@ -93,7 +93,7 @@ class SchemaCheck:
     def findings(self, instance: Any, limit: int | None = None) -> list[Finding]:
         """Every violation, or the first ``limit`` errors' findings when ``limit`` is set."""
         try:
-            if self.is_valid(instance):
+            if self._rs.is_valid(instance) if self.engine == "rs" else self._py.is_valid(instance):
                 return []
             if self.engine == "rs" and _is_large(instance):
                 # jsonschema-rs copies the failing instance into every error it reports (a root
