@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec import Contract
+from ..validators.schema import SINGLE_CLASS, charset_rule
 
 PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))
 CONTROL_CHARACTERS = "".join(map(chr, range(0x20))) + "\x7f"
-_SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
 _FIXED_CLASS = re.compile(r"^\^(\[[^\]]+\])\{(\d+)\}\$$")
 _NON_ASCII_PROBE = "\u00e9"
 # Characters from several planes: a class that takes all of them is taken to allow any non-ASCII.
@@ -45,17 +45,12 @@ class Charset:
 
     def rule_for(self, char: str) -> str:
         """The rule id the validators give for ``char`` (which the class refuses)."""
-        code = ord(char)
-        if code < 0x20 or code == 0x7F:
-            return "charset.control-character"
-        if code > 0x7F and not self.non_ascii:
-            return "charset.non-ascii"
-        return "charset.forbidden-character"
+        return charset_rule(self.char_class, char)
 
 
 @functools.lru_cache(maxsize=64)
 def _charset(pattern: str) -> Charset | None:
-    match = _SINGLE_CLASS.match(pattern)
+    match = SINGLE_CLASS.match(pattern)
     if match is None:
         return None
     cls = re.compile(match.group(1))

@@ -23,7 +23,8 @@ from .findings import Finding, pointer_of
 
 ENGINES = ("rs", "jsonschema")
 LARGE_INSTANCE_BYTES = 256 * 1024
-_SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
+SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
+"""A pattern that is one character class repeated: its offenders are named by character."""
 _JSON_TYPES = {
     dict: "an object", list: "an array", str: "a string", bool: "a boolean",
     int: "an integer", float: "a number", type(None): "null",
@@ -161,7 +162,7 @@ class SchemaCheck:
             if charset is not None:
                 yield charset
                 return
-            if value == "" and _SINGLE_CLASS.match(schema["pattern"]):
+            if value == "" and SINGLE_CLASS.match(schema["pattern"]):
                 if schema.get("minLength", 0) < 1:  # else the minLength finding says it already
                     yield Finding("schema.pattern", pointer_of(where),
                                   f"{label} is empty; allowed: one or more {_charset(schema)}")
@@ -209,7 +210,7 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _charset(schema: dict) -> str:
-    return schema.get("x-bulkpdf-charset", f"characters matching {_SINGLE_CLASS.match(schema['pattern']).group(1)}")
+    return schema.get("x-bulkpdf-charset", f"characters matching {SINGLE_CLASS.match(schema['pattern']).group(1)}")
 
 
 def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
@@ -242,24 +243,37 @@ def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
     return f"{label} violates {keyword}: {_short(limit)}"
 
 
+def charset_rule(allowed_char: re.Pattern, char: str) -> str:
+    """The rule id for ``char``, which the character class ``allowed_char`` refuses (the
+    strategies label their examples with it, so both sides classify alike)."""
+    code = ord(char)
+    if code < 0x20 or code == 0x7F:
+        return "charset.control-character"
+    if code > 0x7F and not allowed_char.fullmatch("\u00e9"):
+        return "charset.non-ascii"
+    return "charset.forbidden-character"
+
+
+_DESCRIBE_CHAR = {
+    "charset.control-character": "the control character U+{code:04X}",
+    "charset.non-ascii": "the non-ASCII character {char!r} (U+{code:04X})",
+    "charset.forbidden-character": "{char!r} (U+{code:04X})",
+}
+
+
 def _charset_finding(schema: dict, value: Any, where: tuple, label: str) -> Finding | None:
     """For a ``^[class]*$`` pattern, name the first offending character instead of the regex."""
     if not isinstance(value, str):
         return None
-    match = _SINGLE_CLASS.match(schema["pattern"])
+    match = SINGLE_CLASS.match(schema["pattern"])
     if match is None:
         return None
     allowed_char = re.compile(match.group(1))
     for position, char in enumerate(value, start=1):
         if allowed_char.fullmatch(char):
             continue
-        code = ord(char)
-        if code < 0x20 or code == 0x7F:
-            rule, what = "charset.control-character", f"the control character U+{code:04X}"
-        elif code > 0x7F and not allowed_char.fullmatch("\u00e9"):
-            rule, what = "charset.non-ascii", f"the non-ASCII character {char!r} (U+{code:04X})"
-        else:
-            rule, what = "charset.forbidden-character", f"{char!r} (U+{code:04X})"
+        rule = charset_rule(allowed_char, char)
+        what = _DESCRIBE_CHAR[rule].format(char=char, code=ord(char))
         allowed = _charset(schema)
         return Finding(rule, pointer_of(where),
                        f"{label} contains {what} at position {position}; allowed: {allowed}")
