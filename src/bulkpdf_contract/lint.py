@@ -29,7 +29,7 @@ import orjson
 
 from .locate import json_offsets, line_col, line_cols, split_pointer, yaml_position
 from .spec import canonical_header
-from .validators import Finding, validate_request
+from .validators import Finding, pointer_of, validate_request
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """The largest body the contract lets a gzip request inflate to; a 50,000-ID request is ~2.5 MB."""
@@ -324,7 +324,7 @@ def _lint_parsed(parsed: _Parsed, path: str, file_names: Mapping[str, str] | Non
     try:
         if envelope:
             findings = [
-                Finding("envelope.unknown-field", "/" + str(name).replace("~", "~0").replace("/", "~1"),
+                Finding("envelope.unknown-field", pointer_of((name,)),
                         f"{name!r} is not an envelope field; an envelope has "
                         f"{', '.join(ENVELOPE_FIELDS)} (a file with a top-level 'body' and no "
                         "'documents' is read as an envelope)")
