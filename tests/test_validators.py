@@ -783,3 +783,32 @@ def test_max_findings_stops_the_duplicate_walk_early(monkeypatch):
     findings = validate_request(body, max_findings=10)
     assert len(findings) == 11
     assert made.count("documents.duplicate-object-id") <= 11  # not 19,999
+
+
+# -- the Finding type and pointers ----------------------------------------------------------------
+def test_finding_is_an_immutable_hashable_value():
+    import dataclasses
+
+    finding = Finding("schema.maxLength", "/fileName", "too long")
+    assert finding == Finding("schema.maxLength", "/fileName", "too long", None, None)
+    assert len({finding, Finding("schema.maxLength", "/fileName", "too long")}) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.rule = "other"  # type: ignore[misc]
+    placed = dataclasses.replace(finding, line=3, column=7)
+    assert (placed.line, placed.column, finding.line) == (3, 7, None)
+    assert placed.to_dict() == {"rule": "schema.maxLength", "pointer": "/fileName",
+                                "message": "too long", "line": 3, "column": 7}
+
+
+@pytest.mark.parametrize("parts, pointer", [
+    ((), ""),
+    (("fileName",), "/fileName"),
+    (("documents", 0, "objectIds", 12), "/documents/0/objectIds/12"),
+    (("a/b", "~c", "", 1), "/a~1b/~0c//1"),
+    (["x", "~01"], "/x/~001"),
+    (iter(["g", 2]), "/g/2"),
+])
+def test_pointer_of_escapes_tokens_as_rfc_6901_says(parts, pointer):
+    from bulkpdf_contract.validators import pointer_of
+
+    assert pointer_of(parts) == pointer

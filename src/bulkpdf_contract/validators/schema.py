@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import jsonschema_rs
 import orjson
@@ -71,39 +71,43 @@ class SchemaCheck:
         self.label_format = label_format
         self.root_label = root_label
         self._fallback: SchemaCheck | None = None
+        self._subschemas: dict[tuple, dict] = {}
+        self._places: dict[tuple, tuple[str, str]] = {}
         if engine == "rs":
             # Messages are written here, so jsonschema-rs need not render the instance into its
             # own (a mask makes it skip that: ~12% of iter_errors' time).
             self._rs = jsonschema_rs.validator_for(schema, mask="...")
+            self.is_valid = self._rs.is_valid
         else:
+            self._rs = None
             self._py = _reference_validator()(schema)
+            self.is_valid = self._py.is_valid
 
-    def is_valid(self, instance: Any) -> bool:
-        if self.engine == "rs":
-            return self._rs.is_valid(instance)
-        return self._py.is_valid(instance)
-
-    def _raw_errors(self, instance: Any) -> Iterator[tuple[tuple, tuple]]:
-        if self.engine == "rs":
-            for err in self._rs.iter_errors(instance):
-                yield tuple(err.instance_path), tuple(err.schema_path)
-        else:
-            for err in self._py.iter_errors(instance):
-                yield tuple(err.absolute_path), tuple(err.absolute_schema_path)
+    def _raw_errors(self, instance: Any, limit: int | None) -> list[tuple[list, list]]:
+        """(instance path, schema path) of each error, at most ``limit``."""
+        if self._rs is not None:
+            errors = self._rs.iter_errors(instance)
+            if limit is not None:
+                errors = itertools.islice(errors, limit)
+            return [(e.instance_path, e.schema_path) for e in errors]
+        errors = self._py.iter_errors(instance)
+        if limit is not None:
+            errors = itertools.islice(errors, limit)
+        return [(list(e.absolute_path), list(e.absolute_schema_path)) for e in errors]
 
     def findings(self, instance: Any, limit: int | None = None) -> list[Finding]:
         """Every violation, or the first ``limit`` errors' findings when ``limit`` is set."""
         try:
-            if self._rs.is_valid(instance) if self.engine == "rs" else self._py.is_valid(instance):
+            if self.is_valid(instance):
                 return []
-            if self.engine == "rs" and _is_large(instance):
+            if self._rs is not None and _is_large(instance):
                 # jsonschema-rs copies the failing instance into every error it reports (a root
                 # error of a 14 MB body peaks near 1 GB); the reference only refers to it, and
                 # gives the same findings.
                 return self._reference().findings(instance, limit)
-            raw = list(itertools.islice(self._raw_errors(instance), limit))
+            raw = self._raw_errors(instance, limit)
         except (ValueError, TypeError, UnicodeError, OverflowError):
-            if self.engine != "rs":
+            if self._rs is None:
                 raise
             # jsonschema-rs refuses what it cannot convert (lone surrogates from json.loads,
             # nesting deeper than 255, non-JSON Python values): the reference decides instead.
@@ -113,12 +117,20 @@ class SchemaCheck:
         out: list[Finding] = []
         try:
             for path, schema_path in raw:
-                parent = _walk(self.schema, schema_path[:-1])
-                value = _walk(instance, path)
-                out.extend(self._describe(schema_path[-1], parent, path, value))
+                out += self._describe(
+                    schema_path[-1], self._subschema(schema_path), tuple(path), _walk(instance, path)
+                )
         except RecursionError:
             return [self._too_deep()]
         return out
+
+    def _subschema(self, schema_path: list) -> dict:
+        """The schema object holding the failed keyword (looked up once per path)."""
+        key = tuple(schema_path)
+        found = self._subschemas.get(key)
+        if found is None:
+            found = self._subschemas[key] = _walk(self.schema, key[:-1])
+        return found
 
     def _reference(self) -> "SchemaCheck":
         if self._fallback is None:
@@ -135,39 +147,43 @@ class SchemaCheck:
         )
 
     # -- messages ------------------------------------------------------------------------------
-    def _describe(self, keyword: str, schema: dict, path: tuple, value: Any) -> Iterable[Finding]:
-        where = self.prefix + path
-        label = self._label(path)
+    def _describe(self, keyword: str, schema: dict, path: tuple, value: Any) -> list[Finding]:
         if keyword == "required":
             present = value if isinstance(value, dict) else {}
-            for name in schema["required"]:
-                if name not in present:
-                    yield Finding(
-                        "schema.required", pointer_of(where + (name,)),
-                        f"{self._label(path + (name,))} is required but missing",
-                    )
-            return
+            return [
+                Finding("schema.required", pointer, f"{label} is required but missing")
+                for pointer, label in (self._place(path + (name,))
+                                       for name in schema["required"] if name not in present)
+            ]
         if keyword == "additionalProperties":
             known = schema.get("properties", {})
             allowed = ", ".join(known) or "none"
-            for name in value:
-                if name not in known:
-                    yield Finding(
-                        "schema.additionalProperties", pointer_of(where + (name,)),
-                        f"{self._label(path + (name,))} is not a known field; allowed fields: {allowed}",
-                    )
-            return
+            return [
+                Finding("schema.additionalProperties", pointer,
+                        f"{label} is not a known field; allowed fields: {allowed}")
+                for pointer, label in (self._place(path + (name,)) for name in value if name not in known)
+            ]
+        pointer, label = self._place(path)
         if keyword == "pattern":
-            charset = _charset_finding(schema, value, where, label)
+            charset = _charset_finding(schema, value, pointer, label)
             if charset is not None:
-                yield charset
-                return
+                return [charset]
             if value == "" and SINGLE_CLASS.match(schema["pattern"]):
                 if schema.get("minLength", 0) < 1:  # else the minLength finding says it already
-                    yield Finding("schema.pattern", pointer_of(where),
-                                  f"{label} is empty; allowed: one or more {_charset(schema)}")
-                return
-        yield Finding(f"schema.{keyword}", pointer_of(where), _message(keyword, schema, value, label))
+                    return [Finding("schema.pattern", pointer,
+                                    f"{label} is empty; allowed: one or more {_charset(schema)}")]
+                return []
+        return [Finding(f"schema.{keyword}", pointer, _message(keyword, schema, value, label))]
+
+    def _place(self, path: tuple) -> tuple[str, str]:
+        """The pointer and the label of an instance path, memoised (bounded): the same few fields
+        fail in payload after payload, and building both strings costs more than the lookup."""
+        place = self._places.get(path)
+        if place is None:
+            if len(self._places) >= 4096:
+                self._places.clear()
+            place = self._places[path] = (pointer_of(self.prefix + path), self._label(path))
+        return place
 
     def _label(self, path: tuple) -> str:
         if not path:
@@ -261,7 +277,7 @@ _DESCRIBE_CHAR = {
 }
 
 
-def _charset_finding(schema: dict, value: Any, where: tuple, label: str) -> Finding | None:
+def _charset_finding(schema: dict, value: Any, pointer: str, label: str) -> Finding | None:
     """For a ``^[class]*$`` pattern, name the first offending character instead of the regex."""
     if not isinstance(value, str):
         return None
@@ -275,6 +291,6 @@ def _charset_finding(schema: dict, value: Any, where: tuple, label: str) -> Find
         rule = charset_rule(allowed_char, char)
         what = _DESCRIBE_CHAR[rule].format(char=char, code=ord(char))
         allowed = _charset(schema)
-        return Finding(rule, pointer_of(where),
+        return Finding(rule, pointer,
                        f"{label} contains {what} at position {position}; allowed: {allowed}")
     return None
