@@ -108,11 +108,11 @@ def validate_request(
             f"{method} is not an operation of the bulk PDF endpoint; "
             "use POST to create a job and GET to poll it",
         )]
-    findings = _header_findings(plan, headers, method)
+    findings = _header_findings(plan, headers, method) if headers is not None or plan.headers_required else []
     if plan.body is not None:
-        findings.extend(_document_findings(contract, body, file_names, max_findings))
+        findings += _document_findings(contract, body, file_names, max_findings)
         budget = None if max_findings is None else max(max_findings - len(findings), 0) + 1
-        findings.extend(plan.body.findings(body, budget))
+        findings += plan.body.findings(body, budget)
     elif body is not None:
         findings.append(Finding("request.unexpected-body", "", f"a {method} request has no body"))
     if max_findings is not None and len(findings) > max_findings:
@@ -205,42 +205,41 @@ def _document_findings(
             f"the request lists {len(flat)} document IDs; at most {max_ids} are allowed in one "
             "request (split it into several jobs)",
         ))
-    if file_names or _may_repeat(flat):
-        duplicates = _duplicate_findings(documents, flat, file_names)
+    keys = _match_keys(flat, needed=bool(file_names))
+    if keys is not None:
+        duplicates = _duplicate_findings(documents, flat, keys, file_names)
         findings.extend(itertools.islice(duplicates, None if limit is None else limit + 1))
     return findings
 
 
-def _may_repeat(ids: list) -> bool:
-    """False when no two IDs can be equal (case-insensitively): the duplicate search is then skipped.
+def _match_keys(ids: list, needed: bool) -> list | None:
+    """The IDs as they are compared (lower-cased; a non-string ID by its position, so that it
+    matches nothing), or None when they are not ``needed`` and no two can be equal.
 
-    Set sizes and one ``join`` in C instead of a Python loop; lower-cased copies are made only
-    when some ID has an upper-case letter. Non-string IDs say True and let the search decide.
+    The common case (distinct IDs without upper-case letters) costs one set and one ``join``
+    in C; lower-cased copies are made only past it.
     """
     try:
-        if len(set(ids)) != len(ids):
-            return True
-        joined = "".join(ids)
-        has_upper = joined.lower() != joined
+        if not needed and len(set(ids)) == len(ids):
+            joined = "".join(ids)
+            if joined.lower() == joined:
+                return None
+        keys: list = list(map(str.lower, ids))
     except TypeError:
-        return True
-    return has_upper and len(set(map(str.lower, ids))) != len(ids)
+        keys = [i.lower() if isinstance(i, str) else k for k, i in enumerate(ids)]
+    return keys if needed or len(set(keys)) != len(keys) else None
 
 
 def _duplicate_findings(
-    documents: list, flat: list, file_names: Mapping[str, str] | None
+    documents: list, flat: list, keys: list, file_names: Mapping[str, str] | None
 ) -> Iterator[Finding]:
     """Repeated IDs, then distinct IDs sharing a PDF file name; lazily, so that a capped caller
     stops early.
 
-    Object IDs compare case-insensitively, and the mapping is looked up the same way. The
-    positions of repeats are found with C-level dict/map/compress passes over the flat ID list
-    (~5x faster than a Python loop over it); non-string IDs never match anything.
+    ``keys`` are :func:`_match_keys` of ``flat``, so IDs compare case-insensitively, and the
+    mapping is looked up the same way. The positions of repeats are found with C-level
+    dict/map/compress passes (~1.7x faster than a Python loop over 50,000 IDs).
     """
-    try:
-        keys: list = list(map(str.lower, flat))
-    except TypeError:
-        keys = [i.lower() if isinstance(i, str) else k for k, i in enumerate(flat)]
     count = len(keys)
     first = dict(zip(reversed(keys), range(count - 1, -1, -1)))  # the earliest position wins
     first_of = list(map(first.__getitem__, keys))

@@ -78,6 +78,8 @@ class SchemaCheck:
             # own (a mask makes it skip that: ~12% of iter_errors' time).
             self._rs = jsonschema_rs.validator_for(schema, mask="...")
             self.is_valid = self._rs.is_valid
+            split = _split_root(schema)
+            self._rs_split = split and tuple(jsonschema_rs.validator_for(part, mask="...") for part in split)
         else:
             self._rs = None
             self._py = _reference_validator()(schema)
@@ -86,7 +88,11 @@ class SchemaCheck:
     def _raw_errors(self, instance: Any, limit: int | None) -> list[tuple[list, list]]:
         """(instance path, schema path) of each error, at most ``limit``."""
         if self._rs is not None:
-            errors = self._rs.iter_errors(instance)
+            if self._rs_split and isinstance(instance, dict):
+                keys, rest = self._rs_split
+                errors = itertools.chain(keys.iter_errors(dict.fromkeys(instance)), rest.iter_errors(instance))
+            else:
+                errors = self._rs.iter_errors(instance)
             if limit is not None:
                 errors = itertools.islice(errors, limit)
             return [(e.instance_path, e.schema_path) for e in errors]
@@ -168,7 +174,7 @@ class SchemaCheck:
             charset = _charset_finding(schema, value, pointer, label)
             if charset is not None:
                 return [charset]
-            if value == "" and SINGLE_CLASS.match(schema["pattern"]):
+            if value == "" and _single_class(schema["pattern"]):
                 if schema.get("minLength", 0) < 1:  # else the minLength finding says it already
                     return [Finding("schema.pattern", pointer,
                                     f"{label} is empty; allowed: one or more {_charset(schema)}")]
@@ -192,6 +198,32 @@ class SchemaCheck:
         for part in path:
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
         return self.label_format.format(text)
+
+
+KEY_KEYWORDS = ("required", "additionalProperties", "propertyNames", "minProperties", "maxProperties",
+                "dependentRequired")
+"""Keywords of an object schema that look at its keys alone."""
+
+
+def _split_root(schema: dict) -> tuple[dict, dict] | None:
+    """The root object's key-only keywords apart from the rest, when that split is exact.
+
+    An error of a root keyword carries the whole instance, which jsonschema-rs converts back
+    to Python (a missing ``fileName`` in a 1 KB body costs more than validating it). Checked
+    on ``dict.fromkeys(instance)`` instead, the copy is a few keys; the rest of the schema
+    reports the errors below the root. The union is the full schema's errors, with the same
+    schema paths, as long as no other keyword decides which keys are "additional".
+    """
+    if schema.get("type") != "object" or not isinstance(schema.get("additionalProperties", True), bool):
+        return None
+    if {"patternProperties", "unevaluatedProperties", "$ref", "allOf", "anyOf", "oneOf", "not", "if",
+            "dependentSchemas"} & schema.keys():
+        return None
+    keys = {k: schema[k] for k in KEY_KEYWORDS if k in schema}
+    if not keys:
+        return None
+    keys["properties"] = dict.fromkeys(schema.get("properties", {}), True)
+    return keys, {k: v for k, v in schema.items() if k not in KEY_KEYWORDS}
 
 
 def _is_large(instance: Any) -> bool:
@@ -244,7 +276,7 @@ def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
     if keyword == "enum":
         allowed = ", ".join(map(str, limit))
         hint = ""
-        if isinstance(value, str) and any(value.lower() == str(o).lower() for o in limit):
+        if isinstance(value, str) and value.lower() in map(str.lower, map(str, limit)):
             hint = " (values are case-sensitive)"
         return f"{label} is {_short(value)}; allowed values: {allowed}{hint}"
     if keyword == "const":
@@ -279,18 +311,25 @@ _DESCRIBE_CHAR = {
 
 def _charset_finding(schema: dict, value: Any, pointer: str, label: str) -> Finding | None:
     """For a ``^[class]*$`` pattern, name the first offending character instead of the regex."""
-    if not isinstance(value, str):
+    single = _single_class(schema["pattern"]) if isinstance(value, str) else None
+    if single is None:
         return None
-    match = SINGLE_CLASS.match(schema["pattern"])
+    allowed_char, allowed_run = single
+    position = allowed_run.match(value).end()
+    if position == len(value):
+        return None
+    char = value[position]
+    rule = charset_rule(allowed_char, char)
+    what = _DESCRIBE_CHAR[rule].format(char=char, code=ord(char))
+    return Finding(rule, pointer,
+                   f"{label} contains {what} at position {position + 1}; allowed: {_charset(schema)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _single_class(pattern: str) -> tuple[re.Pattern, re.Pattern] | None:
+    """For a pattern that is one character class repeated: the class, and a matcher of the
+    longest run of allowed characters (the first refused one ends it)."""
+    match = SINGLE_CLASS.match(pattern)
     if match is None:
         return None
-    allowed_char = re.compile(match.group(1))
-    for position, char in enumerate(value, start=1):
-        if allowed_char.fullmatch(char):
-            continue
-        rule = charset_rule(allowed_char, char)
-        what = _DESCRIBE_CHAR[rule].format(char=char, code=ord(char))
-        allowed = _charset(schema)
-        return Finding(rule, pointer,
-                       f"{label} contains {what} at position {position}; allowed: {allowed}")
-    return None
+    return re.compile(match.group(1)), re.compile(match.group(1) + "*")
