@@ -186,9 +186,11 @@ class SchemaCheck:
         fail in payload after payload, and building both strings costs more than the lookup."""
         place = self._places.get(path)
         if place is None:
-            if len(self._places) >= 4096:
-                self._places.clear()
-            place = self._places[path] = (pointer_of(self.prefix + path), self._label(path))
+            place = (pointer_of(self.prefix + path), self._label(path))
+            if len(place[0]) <= 200:  # hostile field names are not kept
+                if len(self._places) >= 4096:
+                    self._places.clear()
+                self._places[path] = place
         return place
 
     def _label(self, path: tuple) -> str:
