@@ -108,7 +108,7 @@ def validate_request(
             f"{method} is not an operation of the bulk PDF endpoint; "
             "use POST to create a job and GET to poll it",
         )]
-    findings = _header_findings(plan, headers, method) if headers is not None or plan.headers_required else []
+    findings = _header_findings(plan, headers, method)
     if plan.body is not None:
         findings += _document_findings(contract, body, file_names, max_findings)
         budget = None if max_findings is None else max(max_findings - len(findings), 0) + 1

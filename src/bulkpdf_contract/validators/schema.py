@@ -107,9 +107,10 @@ class SchemaCheck:
             if self.is_valid(instance):
                 return []
             if self._rs is not None and _is_large(instance):
-                # jsonschema-rs copies the failing instance into every error it reports (a root
-                # error of a 14 MB body peaks near 1 GB); the reference only refers to it, and
-                # gives the same findings.
+                # jsonschema-rs copies the failing instance into every error it reports (root
+                # errors see only the keys, but an error below the root still copies its whole
+                # subtree: a wrong-shape 14 MB body peaked near 1 GB); the reference only refers
+                # to it, and gives the same findings.
                 return self._reference().findings(instance, limit)
             raw = self._raw_errors(instance, limit)
         except (ValueError, TypeError, UnicodeError, OverflowError):
