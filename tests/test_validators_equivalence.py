@@ -298,3 +298,37 @@ def test_hypothesis_jsonschema_bodies_match_the_reference():
         assert not [f for f in validate_request(body) if f.rule.startswith("schema.")]
 
     run()
+
+
+# -- the root key check on other object schemas ------------------------------------------------------------
+ROOT_SCHEMAS = [
+    {"type": "object", "required": ["a", "b"], "additionalProperties": False,
+     "properties": {"a": {"type": "string", "maxLength": 2}, "b": {}, "c": {"type": "integer"}}},
+    {"type": "object", "required": ["a"], "properties": {"a": {"enum": [1, 2]}}},  # extra keys allowed
+    {"type": "object", "additionalProperties": False, "properties": {"a": {}}},  # nothing required
+    {"type": "object", "required": ["a"], "additionalProperties": False, "minProperties": 2,
+     "propertyNames": {"maxLength": 1}, "properties": {"a": {}, "b": {}}},  # key keywords left to rs
+    {"type": "object", "required": ["a"], "additionalProperties": False, "properties": {"a": {}},
+     "patternProperties": {"^x": {"type": "string"}}},  # "additional" decided elsewhere: no split
+    {"type": "object", "required": ["a"], "additionalProperties": False, "properties": {"a": {}},
+     "allOf": [{"required": ["b"]}]},  # a combinator on the root: no split
+]
+
+
+@FAST
+@given(st.sampled_from(range(len(ROOT_SCHEMAS))),
+       st.dictionaries(st.sampled_from(["a", "b", "c", "x1", "xy", ""]), json_values(1), max_size=4)
+       | json_values(1),
+       st.none() | st.integers(0, 3))
+def test_root_key_checks_match_the_reference(index, instance, limit):
+    """The root's ``required``/``additionalProperties`` are checked on the keys, apart from
+    jsonschema-rs; every schema shape, refused split included, gives the reference's findings."""
+    from bulkpdf_contract.validators.findings import sort_findings
+    from bulkpdf_contract.validators.schema import SchemaCheck
+
+    schema = ROOT_SCHEMAS[index]
+    compiled, reference = SchemaCheck(schema, "rs"), SchemaCheck(schema, "jsonschema")
+    assert sort_findings(compiled.findings(instance)) == sort_findings(reference.findings(instance))
+    if limit is not None:
+        assert len(compiled.findings(instance, limit)) <= len(reference.findings(instance)) and (
+            bool(compiled.findings(instance, limit)) == bool(limit and reference.findings(instance)))

@@ -79,7 +79,8 @@ class SchemaCheck:
             self._rs = jsonschema_rs.validator_for(schema, mask="...")
             self.is_valid = self._rs.is_valid
             split = _split_root(schema)
-            self._rs_split = split and tuple(jsonschema_rs.validator_for(part, mask="...") for part in split)
+            self._root_keys = split and split[:2]
+            self._rs_rest = split and jsonschema_rs.validator_for(split[2], mask="...")
         else:
             self._rs = None
             self._py = _reference_validator()(schema)
@@ -88,14 +89,21 @@ class SchemaCheck:
     def _raw_errors(self, instance: Any, limit: int | None) -> list[tuple[list, list]]:
         """(instance path, schema path) of each error, at most ``limit``."""
         if self._rs is not None:
-            if self._rs_split and isinstance(instance, dict):
-                keys, rest = self._rs_split
-                errors = itertools.chain(keys.iter_errors(dict.fromkeys(instance)), rest.iter_errors(instance))
+            raw: list[tuple[list, list]] = []
+            if self._root_keys and isinstance(instance, dict):
+                required, known = self._root_keys
+                if not instance.keys() >= required:
+                    raw.append(([], ["required"]))
+                if known is not None and not instance.keys() <= known:
+                    raw.append(([], ["additionalProperties"]))
+                errors = self._rs_rest.iter_errors(instance)
             else:
                 errors = self._rs.iter_errors(instance)
             if limit is not None:
-                errors = itertools.islice(errors, limit)
-            return [(e.instance_path, e.schema_path) for e in errors]
+                raw = raw[:limit]
+                errors = itertools.islice(errors, limit - len(raw))
+            raw += [(e.instance_path, e.schema_path) for e in errors]
+            return raw
         errors = self._py.iter_errors(instance)
         if limit is not None:
             errors = itertools.islice(errors, limit)
@@ -107,10 +115,10 @@ class SchemaCheck:
             if self.is_valid(instance):
                 return []
             if self._rs is not None and _is_large(instance):
-                # jsonschema-rs copies the failing instance into every error it reports (root
-                # errors see only the keys, but an error below the root still copies its whole
-                # subtree: a wrong-shape 14 MB body peaked near 1 GB); the reference only refers
-                # to it, and gives the same findings.
+                # jsonschema-rs copies the failing instance into every error it reports (the
+                # root's key checks are done here without it, but an error below the root still
+                # copies its whole subtree: a wrong-shape 14 MB body peaked near 1 GB); the
+                # reference only refers to it, and gives the same findings.
                 return self._reference().findings(instance, limit)
             raw = self._raw_errors(instance, limit)
         except (ValueError, TypeError, UnicodeError, OverflowError):
@@ -203,30 +211,31 @@ class SchemaCheck:
         return self.label_format.format(text)
 
 
-KEY_KEYWORDS = ("required", "additionalProperties", "propertyNames", "minProperties", "maxProperties",
-                "dependentRequired")
-"""Keywords of an object schema that look at its keys alone."""
+KEY_KEYWORDS = ("required", "additionalProperties")
+"""The root keywords checked here, as set operations on the keys."""
 
 
-def _split_root(schema: dict) -> tuple[dict, dict] | None:
-    """The root object's key-only keywords apart from the rest, when that split is exact.
+def _split_root(schema: dict) -> tuple[frozenset, frozenset | None, dict] | None:
+    """The root object's ``required`` names, its known names when ``additionalProperties`` is
+    false (else None), and the schema without those two keywords; None when that split is not exact.
 
-    An error of a root keyword carries the whole instance, which jsonschema-rs converts back
-    to Python (a missing ``fileName`` in a 1 KB body costs more than validating it). Checked
-    on ``dict.fromkeys(instance)`` instead, the copy is a few keys; the rest of the schema
-    reports the errors below the root. The union is the full schema's errors, with the same
-    schema paths, as long as no other keyword decides which keys are "additional".
+    jsonschema-rs reports each error as a Python exception carrying a copy of the failing
+    instance, and for these two keywords that is the whole body: a missing ``fileName`` in a
+    1 KB body cost more than validating it. Their verdicts are set operations on the keys, done
+    here; the rest of the schema reports the errors below the root, with the same schema paths.
+    The union is the full schema's errors as long as no other keyword decides which keys are
+    "additional" and the root applies no other subschema to the object itself.
     """
     if schema.get("type") != "object" or not isinstance(schema.get("additionalProperties", True), bool):
         return None
-    if {"patternProperties", "unevaluatedProperties", "$ref", "allOf", "anyOf", "oneOf", "not", "if",
-            "dependentSchemas"} & schema.keys():
+    if {"patternProperties", "unevaluatedProperties", "$ref", "$dynamicRef", "allOf", "anyOf", "oneOf",
+            "not", "if", "dependentSchemas"} & schema.keys():
         return None
-    keys = {k: schema[k] for k in KEY_KEYWORDS if k in schema}
-    if not keys:
+    if "required" not in schema and schema.get("additionalProperties") is not False:
         return None
-    keys["properties"] = dict.fromkeys(schema.get("properties", {}), True)
-    return keys, {k: v for k, v in schema.items() if k not in KEY_KEYWORDS}
+    known = frozenset(schema.get("properties", {})) if schema.get("additionalProperties") is False else None
+    rest = {k: v for k, v in schema.items() if k not in KEY_KEYWORDS}
+    return frozenset(schema.get("required", ())), known, rest
 
 
 def _is_large(instance: Any) -> bool:
