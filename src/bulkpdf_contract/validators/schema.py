@@ -71,7 +71,7 @@ class SchemaCheck:
         self.label_format = label_format
         self.root_label = root_label
         self._fallback: SchemaCheck | None = None
-        self._subschemas: dict[tuple, dict] = {}
+        self._subschemas: dict[tuple, tuple[dict, Any]] = {}
         self._places: dict[tuple, tuple[str, str]] = {}
         if engine == "rs":
             # Messages are written here, so jsonschema-rs need not render the instance into its
@@ -132,19 +132,20 @@ class SchemaCheck:
         out: list[Finding] = []
         try:
             for path, schema_path in raw:
-                out += self._describe(
-                    schema_path[-1], self._subschema(schema_path), tuple(path), _walk(instance, path)
-                )
+                schema, allowed = self._subschema(schema_path)
+                out += self._describe(schema_path[-1], schema, allowed, tuple(path), _walk(instance, path))
         except RecursionError:
             return [self._too_deep()]
         return out
 
-    def _subschema(self, schema_path: list) -> dict:
-        """The schema object holding the failed keyword (looked up once per path)."""
+    def _subschema(self, schema_path: list) -> tuple[dict, Any]:
+        """The schema object holding the failed keyword and the keyword's :func:`_allowed` text
+        (both looked up once per path)."""
         key = tuple(schema_path)
         found = self._subschemas.get(key)
         if found is None:
-            found = self._subschemas[key] = _walk(self.schema, key[:-1])
+            schema = _walk(self.schema, key[:-1])
+            found = self._subschemas[key] = (schema, _allowed(key[-1], schema))
         return found
 
     def _reference(self) -> "SchemaCheck":
@@ -162,7 +163,7 @@ class SchemaCheck:
         )
 
     # -- messages ------------------------------------------------------------------------------
-    def _describe(self, keyword: str, schema: dict, path: tuple, value: Any) -> list[Finding]:
+    def _describe(self, keyword: str, schema: dict, allowed: Any, path: tuple, value: Any) -> list[Finding]:
         if keyword == "required":
             present = value if isinstance(value, dict) else {}
             return [
@@ -172,7 +173,6 @@ class SchemaCheck:
             ]
         if keyword == "additionalProperties":
             known = schema.get("properties", {})
-            allowed = ", ".join(known) or "none"
             return [
                 Finding("schema.additionalProperties", pointer,
                         f"{label} is not a known field; allowed fields: {allowed}")
@@ -188,7 +188,7 @@ class SchemaCheck:
                     return [Finding("schema.pattern", pointer,
                                     f"{label} is empty; allowed: one or more {_charset(schema)}")]
                 return []
-        return [Finding(f"schema.{keyword}", pointer, _message(keyword, schema, value, label))]
+        return [Finding(f"schema.{keyword}", pointer, _message(keyword, schema, value, label, allowed))]
 
     def _place(self, path: tuple) -> tuple[str, str]:
         """The pointer and the label of an instance path, memoised (bounded): the same few fields
@@ -273,7 +273,19 @@ def _charset(schema: dict) -> str:
     return schema.get("x-bulkpdf-charset", f"characters matching {SINGLE_CLASS.match(schema['pattern']).group(1)}")
 
 
-def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
+def _allowed(keyword: str, schema: dict) -> Any:
+    """What a message about ``keyword`` lists as allowed, built once per schema path: the
+    fields for ``additionalProperties``; for ``enum``, the values and their lower-cased forms
+    (to tell a value in the wrong case)."""
+    if keyword == "additionalProperties":
+        return ", ".join(schema.get("properties", {})) or "none"
+    if keyword == "enum":
+        values = list(map(str, schema["enum"]))
+        return ", ".join(values), frozenset(map(str.lower, values))
+    return None
+
+
+def _message(keyword: str, schema: dict, value: Any, label: str, allowed: Any) -> str:
     limit = schema.get(keyword)
     if keyword == "maxLength":
         return f"{label} is {len(value)} characters long; at most {limit} are allowed"
@@ -286,11 +298,9 @@ def _message(keyword: str, schema: dict, value: Any, label: str) -> str:
         return (f"{label} is empty; at least {limit} item is required" if not value
                 else f"{label} has {len(value)} items; at least {limit} are required")
     if keyword == "enum":
-        allowed = ", ".join(map(str, limit))
-        hint = ""
-        if isinstance(value, str) and value.lower() in map(str.lower, map(str, limit)):
-            hint = " (values are case-sensitive)"
-        return f"{label} is {_short(value)}; allowed values: {allowed}{hint}"
+        values, lowered = allowed
+        hint = " (values are case-sensitive)" if isinstance(value, str) and value.lower() in lowered else ""
+        return f"{label} is {_short(value)}; allowed values: {values}{hint}"
     if keyword == "const":
         return f"{label} is {_short(value)}; it must be {_short(limit)}"
     if keyword == "type":
