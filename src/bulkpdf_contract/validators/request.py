@@ -217,7 +217,8 @@ def _document_findings(
 
 def _match_keys(ids: list, needed: bool) -> list | None:
     """The IDs as they are compared (lower-cased; a non-string ID by its position, so that it
-    matches nothing), or None when they are not ``needed`` and plainly distinct.
+    matches nothing), or None when they are not ``needed`` and no two can match (all distinct,
+    none with an upper-case letter).
 
     The common case (distinct IDs without upper-case letters) costs one set and one ``join``
     in C; lower-cased copies are made only past it.
