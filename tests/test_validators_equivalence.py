@@ -328,7 +328,9 @@ def test_root_key_checks_match_the_reference(index, instance, limit):
 
     schema = ROOT_SCHEMAS[index]
     compiled, reference = SchemaCheck(schema, "rs"), SchemaCheck(schema, "jsonschema")
-    assert sort_findings(compiled.findings(instance)) == sort_findings(reference.findings(instance))
-    if limit is not None:
-        assert len(compiled.findings(instance, limit)) <= len(reference.findings(instance)) and (
-            bool(compiled.findings(instance, limit)) == bool(limit and reference.findings(instance)))
+    expected = reference.findings(instance)
+    assert sort_findings(compiled.findings(instance)) == sort_findings(expected)
+    if limit is not None:  # a capped run reports some of the same findings, none when capped at 0
+        capped = compiled.findings(instance, limit)
+        assert set(capped) <= set(expected)
+        assert bool(capped) == bool(limit and expected)
