@@ -71,7 +71,7 @@ from starlette.routing import Route
 from ..spec import COLLECTION_PATH, Contract, load_contract
 from ..validators import Finding, validate_headers, validate_request
 from .body import ApiError, check_content_type, content_coding, inflate, parse_json, read_limited
-from .jobs import RESOURCE_CODE
+from .jobs import error_body, reason
 from .state import MockConfig, MockState, make_temporary_dir
 from .storage import IdempotencyRecord, StoredResponse
 from .world import DEFAULT, World, load_documents, parse_documents
@@ -308,12 +308,7 @@ def request_id(request: Request) -> str:
 
 
 def error_payload(request: Request, reasons: list[tuple[str, str]]) -> dict[str, Any]:
-    return {
-        "success": False,
-        "processId": secrets.token_hex(8).upper(),
-        "requestId": request_id(request),
-        "reasons": [{"code": RESOURCE_CODE + category, "message": message} for category, message in reasons],
-    }
+    return error_body(request_id(request), [reason(category, message) for category, message in reasons])
 
 
 def error_response(request: Request, status: int, category: str, message: str, headers=None) -> Response:
@@ -321,13 +316,8 @@ def error_response(request: Request, status: int, category: str, message: str, h
 
 
 def server_error(request: Request, detail: str = "") -> Response:
-    payload = {
-        "success": False,
-        "processId": secrets.token_hex(8).upper(),
-        "requestId": request_id(request),
-        "reasons": [{"code": "SystemError", "message": "internal server error" + (f": {detail}" if detail else "")}],
-    }
-    return json_response(request, 500, payload)
+    message = "internal server error" + (f": {detail}" if detail else "")
+    return json_response(request, 500, error_body(request_id(request), [{"code": "SystemError", "message": message}]))
 
 
 def s3_error(status: int, code: str, message: str) -> Response:

@@ -45,6 +45,12 @@ def reason(category: str, message: str) -> dict[str, str]:
     return {"code": RESOURCE_CODE + category, "message": message}
 
 
+def error_body(request_id: str, reasons: list[dict[str, str]]) -> dict:
+    """Zuora's common error body (a fresh ``processId`` each time, as Zuora's differ per call)."""
+    return {"success": False, "processId": secrets.token_hex(8).upper(), "requestId": request_id,
+            "reasons": reasons}
+
+
 class JobRunner:
     def __init__(
         self,

@@ -7,7 +7,6 @@ before the server starts and no other process can take the port in between.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import socket
 import threading
 import time
@@ -50,18 +49,13 @@ class ZuoraH11Protocol(H11Protocol):
     ``Zuora-Request-Id`` like every other answer, not uvicorn's text/plain "Invalid HTTP request"."""
 
     def send_400_response(self, msg: str) -> None:
-        from .jobs import RESOURCE_CODE
+        from .jobs import error_body, reason
 
         request_id = str(uuid.uuid4())
-        body = orjson.dumps({
-            "success": False,
-            "processId": secrets.token_hex(8).upper(),
-            "requestId": request_id,
-            "reasons": [{"code": RESOURCE_CODE + "90", "message": (
-                "the HTTP request is malformed: a header line HTTP/1.1 does not allow (a CR, LF or NUL "
-                "in a value) or headers larger than the server accepts"
-            )}],
-        })
+        body = orjson.dumps(error_body(request_id, [reason("90", (
+            "the HTTP request is malformed: a header line HTTP/1.1 does not allow (a CR, LF or NUL "
+            "in a value) or headers larger than the server accepts"
+        ))]))
         headers = [
             (b"content-type", b"application/json; charset=utf-8"),
             (b"content-length", str(len(body)).encode()),
