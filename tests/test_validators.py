@@ -812,3 +812,16 @@ def test_pointer_of_escapes_tokens_as_rfc_6901_says(parts, pointer):
     from bulkpdf_contract.validators import pointer_of
 
     assert pointer_of(parts) == pointer
+
+
+@pytest.mark.parametrize(("pattern", "matching", "refused"), [
+    ("^a$", ["a"], ["a\n", "ab"]),
+    (r"^a\$", ["a$"], ["a", "a\n"]),            # an escaped dollar is a literal
+    (r"^a\\$", ["a\\"], ["a\\\n", "a"]),        # an escaped backslash, then the end anchor
+    (r"^a\\\$", ["a\\$"], ["a\\"]),             # backslash, then a literal dollar
+])
+def test_ecma_regex_reads_the_final_dollar_as_ecma_does(pattern, matching, refused):
+    from bulkpdf_contract.validators.schema import ecma_regex
+
+    assert all(ecma_regex(pattern).search(v) for v in matching)
+    assert not any(ecma_regex(pattern).search(v) for v in refused)

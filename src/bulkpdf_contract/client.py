@@ -15,11 +15,11 @@ from typing import Any, Mapping
 
 import httpx
 
-from .spec import COLLECTION_PATH
+from .spec import COLLECTION_PATH, load_contract
 
-SUCCEEDED = frozenset({"Completed", "PartialComplete"})
-FAILED = frozenset({"Error", "Aborted", "Cancelled"})
-TERMINAL = SUCCEEDED | FAILED
+SUCCEEDED = load_contract().succeeded_statuses
+FAILED = load_contract().failed_statuses
+TERMINAL = load_contract().terminal_statuses
 
 
 class BulkPdfError(Exception):

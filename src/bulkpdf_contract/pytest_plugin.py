@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import pytest
 
+from .options import DEFAULT_TOKEN, http_url, positive_int, positive_seconds
+
 if TYPE_CHECKING:
     from .client import BulkPdfClient
     from .spec import Contract
     from .validators import Finding
 
-DEFAULT_TOKEN = "bulkpdf-test-token"
 MARKER = "bulkpdf"
 SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents"})
 STRATEGIES = (
@@ -62,28 +63,6 @@ def __getattr__(name: str) -> Any:
 
 
 # -- options -----------------------------------------------------------------------------------
-def _url(raw: str) -> str:
-    if not raw.startswith(("http://", "https://")) or raw.endswith("://"):
-        raise ValueError("expected an http:// or https:// base URL")
-    return raw.rstrip("/")
-
-
-def _positive_int(raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError("expected a positive integer")
-    return int(raw)
-
-
-def _positive_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise ValueError("expected a positive number of seconds")
-    return value
-
-
 @dataclass(frozen=True)
 class _Option:
     name: str
@@ -105,12 +84,12 @@ class _Option:
 
 
 OPTIONS = (
-    _Option("url", "URL", "base URL of a live server to test against instead of the embedded mock", _url),
+    _Option("url", "URL", "base URL of a live server to test against instead of the embedded mock", http_url),
     _Option("token", "TOKEN", f"bearer token (default for the embedded mock: {DEFAULT_TOKEN})"),
     _Option("max_examples", "N", "max_examples of every Hypothesis test without its own "
-            "@settings(max_examples=...)", _positive_int),
+            "@settings(max_examples=...)", positive_int),
     _Option("hypothesis_profile", "NAME", "Hypothesis settings profile to load (the project's: ci, dev)"),
-    _Option("job_timeout", "SECONDS", "seconds bulkpdf_client waits for a job (default 60)", _positive_float),
+    _Option("job_timeout", "SECONDS", "seconds bulkpdf_client waits for a job (default 60)", positive_seconds),
 )
 
 
@@ -158,7 +137,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
             try:
                 values[option.name] = option.parse(str(raw).strip())
             except ValueError as exc:
-                raise pytest.UsageError(f"{source}: {exc}, got {raw!r}") from None
+                raise pytest.UsageError(f"{source}: {exc}") from None
             break
     return Settings(**values)
 

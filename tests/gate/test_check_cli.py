@@ -38,8 +38,8 @@ def test_help_lists_every_check(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--checks", "track_id_echo,no_such_check"], "unknown check(s): no_such_check"),
     (["--url", "localhost:8080"], "--url must start with http:// or https://"),
-    (["--max-examples", "0"], "must be at least 1"),
-    (["--job-timeout", "-1"], "must be positive"),
+    (["--max-examples", "0"], "expected a positive integer, got '0'"),
+    (["--job-timeout", "-1"], "expected a positive number of seconds, got '-1'"),
 ])
 def test_usage_errors_exit_2(capsys, argv, message):
     assert main(["check", *argv]) == 2

@@ -17,7 +17,7 @@ from bulkpdf_contract.mock import DEFAULT_TOKEN, create_app, start_server
 from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
-FINAL = {"Completed", "PartialComplete", "Error", "Aborted", "Cancelled"}
+FINAL = load_contract().terminal_statuses
 
 
 def seed_request() -> dict[str, Any]:

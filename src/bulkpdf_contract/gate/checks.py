@@ -32,8 +32,6 @@ from .http import Exchange, Http
 from .report import FAILED, PASSED, SKIPPED, CheckResult
 
 SOURCE = "domain"
-SUCCEEDED = frozenset({"Completed", "PartialComplete"})
-TERMINAL = SUCCEEDED | frozenset({"Error", "Aborted", "Cancelled"})
 INDEX_COLUMNS = ("accountNumber", "documentType", "documentNumber", "documentCreatedOn", "pdfFileName",
                  "pdfFileCreatedOn")
 POLL_INTERVAL = 0.2
@@ -136,7 +134,7 @@ class Context:
                 job.error = Broken(f"polling job {label!r} answered {job.last_poll.status} "
                                    f"{job.last_poll.content[:200]!r}", job.last_poll)
                 raise job.error
-            if job.status in TERMINAL:
+            if job.status in self.contract.terminal_statuses:
                 break
             if time.monotonic() > deadline:
                 job.error = Broken(
@@ -162,7 +160,7 @@ class Context:
             job = self.wait(label)
         except Broken as exc:
             raise Skip(f"no output to check: {exc}") from None
-        if job.status not in SUCCEEDED:
+        if job.status not in self.contract.succeeded_statuses:
             raise Skip(f"no output to check: job {label!r} ended {job.status!r}")
         return job
 
@@ -434,7 +432,7 @@ def check_gzip_honoured(ctx: Context) -> str:
 def check_archived_documents(ctx: Context) -> str:
     """An archived PDF fails the job; with ignoreArchivedFiles it is skipped into skippedDocuments."""
     failing = ctx.wait("archived-fail")
-    if failing.status in SUCCEEDED:
+    if failing.status in ctx.contract.succeeded_statuses:
         raise Broken(f"a job with an archived document and ignoreArchivedFiles false ended {failing.status!r}",
                      failing.submit, failing.last_poll)
     skipping = ctx.wait("archived-skip")

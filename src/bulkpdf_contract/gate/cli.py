@@ -12,12 +12,12 @@ import random
 import sys
 import textwrap
 
+from ..options import DEFAULT_TOKEN, positive_int, positive_seconds
 from .checks import DOMAIN_CHECKS
 from .orchestrate import ALL_CHECKS, GateOptions, Unreachable, run_gate
 from .report import summary_table, write_junit
 from .runner import SCHEMATHESIS_CHECKS
 
-DEFAULT_TOKEN = "bulkpdf-test-token"
 DEFAULT_MAX_EXAMPLES = 20
 
 
@@ -39,38 +39,24 @@ def _epilog() -> str:
     return "\n".join(lines)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _epilog()
     parser.add_argument("--url", help="base URL of the server to check (default: start the embedded mock)")
     parser.add_argument("--token", default=None,
                         help=f"bearer token (default: $BULKPDF_TOKEN, else the mock's {DEFAULT_TOKEN!r})")
-    parser.add_argument("--max-examples", type=_positive, metavar="N", default=DEFAULT_MAX_EXAMPLES,
+    parser.add_argument("--max-examples", type=positive_int, metavar="N", default=DEFAULT_MAX_EXAMPLES,
                         help=f"schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--seed", type=int, metavar="N", default=None,
                         help="schemathesis seed (default: random, printed so a run can be repeated)")
-    parser.add_argument("--workers", type=_positive, metavar="N", default=1,
+    parser.add_argument("--workers", type=positive_int, metavar="N", default=1,
                         help="schemathesis worker threads (default: 1)")
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report (one testcase per check)")
     parser.add_argument("--checks", nargs="+", metavar="NAME",
                         help="run only these checks (names separated by spaces or commas; see below)")
-    parser.add_argument("--job-timeout", type=_seconds, metavar="SECONDS", default=60.0,
+    parser.add_argument("--job-timeout", type=positive_seconds, metavar="SECONDS", default=60.0,
                         help="seconds a submitted job may take to finish (default: 60)")
-    parser.add_argument("--request-timeout", type=_seconds, metavar="SECONDS", default=30.0,
+    parser.add_argument("--request-timeout", type=positive_seconds, metavar="SECONDS", default=30.0,
                         help="seconds per request (default: 30)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines, only the summary")
 

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import httpx
 
+from ..options import DEFAULT_TOKEN
 from ..spec import JOB_PATH, load_contract
 from .checks import DOMAIN_CHECKS, Context, run_domain_checks
 from .http import Http
@@ -34,7 +35,7 @@ class Unreachable(Exception):
 @dataclass
 class GateOptions:
     url: str | None = None
-    token: str = "bulkpdf-test-token"
+    token: str = DEFAULT_TOKEN
     max_examples: int = 20
     seed: int | None = None
     workers: int = 1

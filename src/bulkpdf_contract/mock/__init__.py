@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "DEFAULT_TOKEN": ".app",
+    "DEFAULT_TOKEN": ".auth",
     "create_app": ".app",
     "RunningServer": ".server",
     "run_server": ".server",

@@ -70,6 +70,7 @@ from starlette.routing import Route
 
 from ..spec import COLLECTION_PATH, Contract, load_contract
 from ..validators import Finding, validate_headers, validate_request
+from .auth import DEFAULT_TOKEN
 from .body import ApiError, check_content_type, content_coding, inflate, parse_json, read_limited
 from .jobs import error_body, reason
 from .state import MockConfig, MockState, make_temporary_dir
@@ -78,7 +79,6 @@ from .world import DEFAULT, World, load_documents, parse_documents
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
-DEFAULT_TOKEN = "bulkpdf-test-token"
 JSON_TYPE = "application/json; charset=utf-8"
 FILES_PREFIX = "/_mock/files"
 ALL_IDS_INVALID = (

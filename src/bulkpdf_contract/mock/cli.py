@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .app import DEFAULT_TOKEN
+from .auth import DEFAULT_TOKEN
 from .server import ZuoraH11Protocol, bind_socket
 from .state import default_data_dir
 

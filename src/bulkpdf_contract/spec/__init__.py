@@ -199,6 +199,24 @@ class Contract:
     def max_inflated_bytes(self) -> int:
         return int(self.header_extension("Content-Encoding", "max-inflated-bytes"))
 
+    # -- job statuses: which end a job, and whether with output ---------------------------------
+    def _status_extension(self, name: str) -> frozenset[str]:
+        return frozenset(self.spec["components"]["schemas"]["JobStatus"][f"x-bulkpdf-{name}"])
+
+    @functools.cached_property
+    def succeeded_statuses(self) -> frozenset[str]:
+        """Terminal statuses with output (``Completed``, ``PartialComplete``)."""
+        return self._status_extension("succeeded")
+
+    @functools.cached_property
+    def failed_statuses(self) -> frozenset[str]:
+        """Terminal statuses without output (``Error``, ``Aborted``, ``Cancelled``)."""
+        return self._status_extension("failed")
+
+    @functools.cached_property
+    def terminal_statuses(self) -> frozenset[str]:
+        return self.succeeded_statuses | self.failed_statuses
+
     # -- examples ------------------------------------------------------------------------------
     def request_examples(self) -> dict[str, Any]:
         media = self.operation("POST")["requestBody"]["content"]["application/json"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..spec import Contract
-from ..validators.schema import SINGLE_CLASS, charset_rule
+from ..validators.schema import SINGLE_CLASS, charset_rule, ecma_regex
 
 PRINTABLE_ASCII = "".join(map(chr, range(0x20, 0x7F)))
 CONTROL_CHARACTERS = "".join(map(chr, range(0x20))) + "\x7f"
@@ -97,16 +97,10 @@ def _fixed_shape(pattern: str) -> FixedShape | None:
     return FixedShape("".join(c for c in PRINTABLE_ASCII if cls.fullmatch(c)), int(match.group(2)))
 
 
-@functools.lru_cache(maxsize=64)
-def _ecma(pattern: str) -> re.Pattern:
-    """ECMA-262's ``$`` (JSON Schema's) does not match before a final newline; Python's does."""
-    return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
-
-
 def matches(schema: dict[str, Any], value: str) -> bool:
     """Whether ``value`` matches the schema's pattern (true when it has none)."""
     pattern = schema.get("pattern")
-    return pattern is None or _ecma(pattern).search(value) is not None
+    return pattern is None or ecma_regex(pattern).search(value) is not None
 
 
 @dataclass(frozen=True)

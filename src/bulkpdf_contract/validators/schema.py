@@ -32,10 +32,14 @@ _JSON_TYPES = {
 
 
 @functools.lru_cache(maxsize=64)
-def _ecma_regex(pattern: str) -> re.Pattern:
-    """Python's ``$`` also matches before a final newline; ECMA-262's (JSON Schema's) does not."""
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
+def ecma_regex(pattern: str) -> re.Pattern:
+    """``pattern`` compiled with ECMA-262's (JSON Schema's) final ``$``: Python's also matches
+    before a final newline, ECMA's does not. A ``$`` after an odd number of backslashes is a
+    literal dollar and stays. (The one translation validators and strategies share.)"""
+    if pattern.endswith("$"):
+        backslashes = len(pattern) - 1 - len(pattern[:-1].rstrip("\\"))
+        if backslashes % 2 == 0:
+            pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 
@@ -46,7 +50,7 @@ def _reference_validator() -> type:
     import jsonschema
 
     def ecma_pattern(validator, pattern, instance, schema):
-        if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
             yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
     return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": ecma_pattern})
