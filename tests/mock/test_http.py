@@ -78,7 +78,7 @@ def test_invalid_requests_get_400_naming_the_field_and_rule(api, change, categor
     text = " ".join(r["message"] for r in error["reasons"])
     for word in words:
         assert word in text
-    assert api.state.storage.query("SELECT count(*) FROM jobs")[0][0] == 0
+    assert api.state.count_jobs() == 0
 
 
 def test_more_than_50000_ids_are_rejected(api):

@@ -14,7 +14,7 @@ from mock_support import AUTH, seed_request
 
 
 def job_count(api) -> int:
-    return api.state.storage.query("SELECT count(*) FROM jobs")[0][0]
+    return api.state.count_jobs()
 
 
 def test_same_key_replays_status_headers_and_body_and_creates_no_second_job(api):

@@ -91,14 +91,7 @@ def _jobs_counter(server: Any) -> Callable[[str], int | None] | None:
     state = getattr(server, "state", None)
     if state is None:
         return None
-
-    def count(file_name: str) -> int | None:
-        try:
-            return int(state.storage.query("SELECT COUNT(*) FROM jobs WHERE file_name = ?", (file_name,))[0][0])
-        except Exception:  # the mock's storage layout is its own business; fall back to jobId equality
-            return None
-
-    return count
+    return lambda file_name: state.count_jobs(file_name=file_name)
 
 
 def _run(url: str, options: GateOptions, progress: Callable[[str], None], embedded: Any) -> GateOutcome:

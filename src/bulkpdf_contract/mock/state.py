@@ -137,6 +137,11 @@ class MockState:
                 self._lock_file.close()
             self._lock_file = None
 
+    def count_jobs(self, *, file_name: str | None = None) -> int:
+        """How many jobs this server holds (with this ``fileName``), starting it if needed."""
+        self.ensure_started()
+        return self.storage.count_jobs(file_name=file_name)
+
     def close(self) -> None:
         """Stop the workers, close the database, release the directory (and delete it if temporary)."""
         with self._lock:

@@ -183,6 +183,12 @@ class Storage:
         assignments = ", ".join(f"{k} = ?" for k in row)
         conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
 
+    def count_jobs(self, *, file_name: str | None = None) -> int:
+        """How many jobs exist (with this ``fileName``): for checks that a replay created none."""
+        if file_name is None:
+            return int(self.query("SELECT COUNT(*) FROM jobs")[0][0])
+        return int(self.query("SELECT COUNT(*) FROM jobs WHERE file_name = ?", (file_name,))[0][0])
+
     def active_jobs(self) -> list[dict[str, Any]]:
         placeholders = ", ".join("?" * len(ACTIVE))
         rows = self.query(
