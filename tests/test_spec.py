@@ -11,6 +11,7 @@ import pytest
 from bulkpdf_contract.spec import (
     COLLECTION_PATH,
     JOB_PATH,
+    TOKEN_PATH,
     canonical_header,
     contract_from_dict,
     load_contract,
@@ -53,7 +54,7 @@ def test_fragment_is_openapi_3_1_with_json_schema_2020_12_schemas(spec):
     Draft 2020-12 schema (OpenAPI 3.1's dialect), and the top-level objects are there."""
     assert spec["openapi"].startswith("3.1.")
     assert {"title", "version"} <= set(spec["info"])
-    assert set(spec["paths"]) == {COLLECTION_PATH, JOB_PATH}
+    assert set(spec["paths"]) == {COLLECTION_PATH, JOB_PATH, TOKEN_PATH}
     for name, schema in spec["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
 
@@ -76,12 +77,14 @@ def test_every_ref_resolves(spec, contract):
         assert contract.resolve({"$ref": ref}) is not None
 
 
-def test_schemathesis_4_loads_it_and_lists_both_operations():
+def test_schemathesis_4_loads_it_and_lists_every_operation():
     schemathesis = pytest.importorskip("schemathesis")
     schema = schemathesis.openapi.from_path(str(spec_path()))
     operations = {(op.ok().method.upper(), op.ok().path) for op in schema.get_all_operations()}
-    assert operations == {("POST", COLLECTION_PATH), ("GET", JOB_PATH)}
+    assert operations == {("POST", COLLECTION_PATH), ("GET", JOB_PATH), ("POST", TOKEN_PATH)}
     assert schema[COLLECTION_PATH]["POST"].definition.raw["operationId"] == "Create_BulkPDFToZIPGeneration"
+    token = schema[TOKEN_PATH]["POST"].definition.raw
+    assert token["operationId"] == "createToken" and token["security"] == []
 
 
 # -- operations, headers, security, responses, link ---------------------------------------------------

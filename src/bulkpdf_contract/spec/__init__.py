@@ -21,6 +21,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SPEC_FILE = "bulk-pdf.yaml"
 COLLECTION_PATH = "/v1/operations/bulk-pdf"
 JOB_PATH = "/v1/operations/bulk-pdf/{jobId}"
+TOKEN_PATH = "/oauth/token"
 
 try:
     _Loader = yaml.CSafeLoader
@@ -262,6 +263,7 @@ def load_spec() -> dict[str, Any]:
 __all__ = [
     "COLLECTION_PATH",
     "JOB_PATH",
+    "TOKEN_PATH",
     "Contract",
     "canonical_header",
     "contract_from_dict",
