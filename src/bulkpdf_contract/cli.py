@@ -18,7 +18,7 @@ import sys
 from . import __version__
 
 COMMANDS = {
-    "lint": ("bulkpdf_contract.lint", "lint request payload files (JSON or YAML) against the contract"),
+    "lint": ("bulkpdf_contract.lint.cli", "lint request payload files (JSON or YAML) against the contract"),
     "check": ("bulkpdf_contract.gate.cli", "check that a server keeps the contract (CI gate)"),
     "serve": ("bulkpdf_contract.mock.cli", "run the reference mock server"),
     "spec": ("bulkpdf_contract.cli", "print the spec fragment or a standalone JSON Schema from it"),

@@ -1,17 +1,21 @@
 """An httpx client for the bulk-PDF endpoint with the steps a test needs: submit, poll, download, open.
 
-It is the ``bulkpdf_client`` fixture of the pytest plugin, usable on its own too. The helpers fail
-with messages that carry Zuora's ``reasons`` and ``Zuora-Request-Id``, because that is what a
-person reading a failed test needs first.
+It is the ``bulkpdf_client`` fixture of the pytest plugin, usable on its own too, and
+:class:`BulkPdfServer`, the ``bulkpdf_server`` fixture's handle on the server those clients talk
+to. The helpers fail with messages that carry Zuora's ``reasons`` and ``Zuora-Request-Id``,
+because that is what a person reading a failed test needs first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
+import unittest
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 import httpx
 
@@ -28,6 +32,14 @@ class BulkPdfError(Exception):
 
 class JobTimeout(BulkPdfError, TimeoutError):
     """A job did not reach a terminal status in time."""
+
+
+class SeedingUnavailable(unittest.SkipTest):
+    """The server has no test-control endpoints (``/_mock/...``), so documents cannot be seeded.
+
+    A :class:`unittest.SkipTest`, which pytest reports as a skip with this message: a test that
+    seeds documents is skipped against a real Zuora sandbox, and this module needs no pytest.
+    """
 
 
 @dataclass
@@ -182,3 +194,103 @@ def _json_or_none(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+@dataclass
+class BulkPdfServer:
+    """Where the tests send requests: the embedded mock (``embedded``) or a live base URL."""
+
+    url: str
+    token: str
+    embedded: bool
+    data_dir: Path | None = None
+    app: Any = None
+    job_timeout: float = 60.0
+    _seeding: bool | None = field(default=None, repr=False)
+    _control: BulkPdfClient | None = field(default=None, repr=False)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self, **kwargs: Any) -> BulkPdfClient:
+        """A new :class:`BulkPdfClient` for this server (close it yourself)."""
+        kwargs.setdefault("job_timeout", self.job_timeout)
+        return BulkPdfClient(self.url, self.token, **kwargs)
+
+    def _control_client(self) -> BulkPdfClient:
+        if self._control is None:
+            self._control = self.client()
+        return self._control
+
+    def supports_seeding(self) -> bool:
+        """Whether the server has the mock's test-control endpoints (``/_mock/...``)."""
+        if self._seeding is None:
+            self._seeding = server_has_seeding(self._control_client())
+        return self._seeding
+
+    @contextlib.contextmanager
+    def documents(self, *documents: Mapping[str, Any] | list) -> Iterator[list[dict[str, Any]]]:
+        """Seed documents for the duration of a ``with`` block; removed (or restored) afterwards.
+
+        Each document is ``{docType, id, pdfFileName, hasPdf, archived, accountNumber,
+        documentNumber}`` (the mock fills in what is left out). Documents given as lists are
+        flattened. A document that replaces an earlier seeded one with the same ``id`` is put
+        back on exit, so nested blocks undo cleanly. Against a server without seeding (a real
+        Zuora sandbox) it raises :class:`SeedingUnavailable`: under pytest, the test is skipped.
+        """
+        docs = [dict(d) for d in _flatten(documents)]
+        if not self.supports_seeding():
+            raise SeedingUnavailable(
+                f"seeding documents needs a bulkpdf mock server; {self.url} has none"
+            )
+        control = self._control_client()
+        ids = {str(d.get("id")).lower() for d in docs}
+        before = _checked(control.get("/_mock/documents"), "listing seeded documents").json()
+        replaced = [d for d in _document_list(before) if str(d.get("id")).lower() in ids]
+        _checked(control.post("/_mock/documents", json=docs), "seeding documents")
+        try:
+            yield docs
+        finally:
+            _checked(
+                control.request("DELETE", "/_mock/documents", json=sorted(ids)),
+                "removing seeded documents",
+            )
+            if replaced:
+                _checked(control.post("/_mock/documents", json=replaced), "restoring documents")
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+
+
+def server_has_seeding(client: httpx.Client) -> bool:
+    """A probe: any failure (refused, timeout, not JSON) means the server has no seeding."""
+    try:
+        response = client.get("/_mock/capabilities")
+        return response.status_code == 200 and bool(response.json().get("seeding"))
+    except Exception:
+        return False
+
+
+def _flatten(items: Any) -> Iterator[Mapping[str, Any]]:
+    for item in items:
+        if isinstance(item, Mapping):
+            yield item
+        elif isinstance(item, (list, tuple)):
+            yield from _flatten(item)
+        else:
+            raise TypeError(f"a document is a mapping, got {type(item).__name__}: {item!r}")
+
+
+def _document_list(payload: Any) -> list[dict[str, Any]]:
+    if isinstance(payload, dict):
+        payload = payload.get("documents", [])
+    return [d for d in payload or [] if isinstance(d, dict)]
+
+
+def _checked(response: httpx.Response, what: str) -> httpx.Response:
+    if response.status_code >= 300:
+        raise RuntimeError(f"{what} failed: {describe(response)}")
+    return response

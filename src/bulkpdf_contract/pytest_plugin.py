@@ -1,8 +1,12 @@
 """pytest plugin for teams that call the bulk-PDF endpoint (loaded through the ``pytest11`` entry point).
 
-It loads in every pytest run of anyone who installs the package, so importing it costs nothing
-beyond pytest itself: validators, httpx, Hypothesis and the mock server are imported by the
-fixtures and hooks that need them.
+Options, hooks and fixtures only: what they hand out lives in plain modules that need no pytest
+(:class:`~bulkpdf_contract.client.BulkPdfServer` and the client in :mod:`bulkpdf_contract.client`,
+:class:`~bulkpdf_contract.validators.BulkPdfValidator` and the ``assert_valid_*`` helpers in
+:mod:`bulkpdf_contract.validators`). It loads in every pytest run of anyone who installs the
+package, so importing it costs nothing beyond pytest itself: those modules (httpx, PyYAML,
+Hypothesis, the mock server) are imported by the fixtures and hooks that need them, and the
+re-exported names on first use.
 
 Options (command line, else environment, else ini): ``--bulkpdf-url`` / ``BULKPDF_URL`` /
 ``bulkpdf_url``, and likewise ``token``, ``max-examples``, ``hypothesis-profile`` and
@@ -20,21 +24,19 @@ Under pytest-xdist every worker starts its own embedded mock on its own port and
 from __future__ import annotations
 
 import contextlib
-import gzip
-import json
+import importlib
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
 from .options import DEFAULT_TOKEN, http_url, positive_int, positive_seconds
 
 if TYPE_CHECKING:
-    from .client import BulkPdfClient
+    from .client import BulkPdfClient, BulkPdfServer
     from .spec import Contract
-    from .validators import Finding
+    from .validators import BulkPdfValidator
 
 MARKER = "bulkpdf"
 SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents"})
@@ -42,23 +44,28 @@ STRATEGIES = (
     "valid_bodies", "valid_headers", "valid_requests", "edge_cases", "labelled_edge_cases",
     "Labelled", "Request",
 )
+REEXPORTS = {
+    "BulkPdfServer": "bulkpdf_contract.client",
+    **dict.fromkeys(
+        ("BulkPdfValidator", "assert_valid_request", "assert_valid_response", "format_findings"),
+        "bulkpdf_contract.validators",
+    ),
+    **dict.fromkeys(STRATEGIES, "bulkpdf_contract.strategies"),
+}
+"""Name -> the module it comes from; imported on first use, not when the plugin loads."""
 
-__all__ = [
-    "BulkPdfServer",
-    "BulkPdfValidator",
-    "assert_valid_request",
-    "assert_valid_response",
-    "format_findings",
-    *STRATEGIES,
-]
+__all__ = list(REEXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    """Re-export the strategies without importing Hypothesis when the plugin loads."""
-    if name in STRATEGIES:
-        from . import strategies
+    """Re-export the helpers and strategies without importing httpx, PyYAML or Hypothesis when
+    the plugin loads.
 
-        return getattr(strategies, name)
+    No ``__dir__`` listing them: pluggy and pytest's fixture parser ``getattr`` every name
+    ``dir()`` shows when they register the plugin, which would import them all.
+    """
+    if name in REEXPORTS:
+        return getattr(importlib.import_module(REEXPORTS[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -142,6 +149,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     return Settings(**values)
 
 
+# -- hooks -------------------------------------------------------------------------------------
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Resolve the options, register the marker, apply the Hypothesis options.
@@ -237,111 +245,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(f"mock_only: {settings.url} is not a bulkpdf mock server")
 
 
-# -- the server ----------------------------------------------------------------------------------
-@dataclass
-class BulkPdfServer:
-    """Where the tests send requests: the embedded mock (``embedded``) or a live base URL."""
-
-    url: str
-    token: str
-    embedded: bool
-    data_dir: Path | None = None
-    app: Any = None
-    job_timeout: float = 60.0
-    _seeding: bool | None = field(default=None, repr=False)
-    _control: Any = field(default=None, repr=False)
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def client(self, **kwargs: Any) -> BulkPdfClient:
-        """A new :class:`~bulkpdf_contract.client.BulkPdfClient` for this server (close it yourself)."""
-        from .client import BulkPdfClient
-
-        kwargs.setdefault("job_timeout", self.job_timeout)
-        return BulkPdfClient(self.url, self.token, **kwargs)
-
-    def _control_client(self) -> Any:
-        if self._control is None:
-            self._control = self.client()
-        return self._control
-
-    def supports_seeding(self) -> bool:
-        """Whether the server has the mock's test-control endpoints (``/_mock/...``)."""
-        if self._seeding is None:
-            self._seeding = _server_has_seeding(self._control_client())
-        return self._seeding
-
-    @contextlib.contextmanager
-    def documents(self, *documents: Mapping[str, Any] | list) -> Iterator[list[dict[str, Any]]]:
-        """Seed documents for the duration of a ``with`` block; removed (or restored) afterwards.
-
-        Each document is ``{docType, id, pdfFileName, hasPdf, archived, accountNumber,
-        documentNumber}`` (the mock fills in what is left out). Documents given as lists are
-        flattened. A document that replaces an earlier seeded one with the same ``id`` is put
-        back on exit, so nested blocks undo cleanly. Against a server without seeding (a real
-        Zuora sandbox) the test is skipped.
-        """
-        docs = [dict(d) for d in _flatten(documents)]
-        if not self.supports_seeding():
-            pytest.skip(f"seeding documents needs a bulkpdf mock server; {self.url} has none")
-        control = self._control_client()
-        ids = {str(d.get("id")).lower() for d in docs}
-        before = _checked(control.get("/_mock/documents"), "listing seeded documents").json()
-        replaced = [d for d in _document_list(before) if str(d.get("id")).lower() in ids]
-        _checked(control.post("/_mock/documents", json=docs), "seeding documents")
-        try:
-            yield docs
-        finally:
-            _checked(
-                control.request("DELETE", "/_mock/documents", json=sorted(ids)),
-                "removing seeded documents",
-            )
-            if replaced:
-                _checked(control.post("/_mock/documents", json=replaced), "restoring documents")
-
-    def close(self) -> None:
-        if self._control is not None:
-            self._control.close()
-            self._control = None
-
-
-def _flatten(items: Any) -> Iterator[Mapping[str, Any]]:
-    for item in items:
-        if isinstance(item, Mapping):
-            yield item
-        elif isinstance(item, (list, tuple)):
-            yield from _flatten(item)
-        else:
-            raise TypeError(f"a document is a mapping, got {type(item).__name__}: {item!r}")
-
-
-def _document_list(payload: Any) -> list[dict[str, Any]]:
-    if isinstance(payload, dict):
-        payload = payload.get("documents", [])
-    return [d for d in payload or [] if isinstance(d, dict)]
-
-
-def _checked(response: Any, what: str) -> Any:
-    if response.status_code >= 300:
-        from .client import describe
-
-        raise RuntimeError(f"{what} failed: {describe(response)}")
-    return response
-
-
-def _server_has_seeding(client: Any) -> bool:
-    """A probe: any failure (refused, timeout, not JSON) means the server has no seeding."""
-    try:
-        response = client.get("/_mock/capabilities")
-        return response.status_code == 200 and bool(response.json().get("seeding"))
-    except Exception:
-        return False
-
-
 def _probe_seeding(config: pytest.Config) -> bool:
+    """Whether the live server is a bulkpdf mock; asked once per run, only by mock_only tests."""
     if SEEDING not in config.stash:
+        from .client import BulkPdfServer
+
         settings = config.stash[SETTINGS]
         server = BulkPdfServer(settings.url or "", settings.token or "", embedded=False)
         try:
@@ -351,6 +259,7 @@ def _probe_seeding(config: pytest.Config) -> bool:
     return config.stash[SEEDING]
 
 
+# -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def bulkpdf_mock_options() -> dict[str, Any]:
     """Extra ``create_app`` keyword arguments for the embedded mock; override it in a conftest."""
@@ -364,6 +273,8 @@ def bulkpdf_server(
     bulkpdf_mock_options: dict[str, Any],
 ) -> Iterator[BulkPdfServer]:
     """The embedded mock over real HTTP on a free 127.0.0.1 port, or the ``--bulkpdf-url`` server."""
+    from .client import BulkPdfServer
+
     settings = request.config.stash[SETTINGS]
     if settings.live:
         if not settings.token:
@@ -428,189 +339,6 @@ def bulkpdf_spec() -> Contract:
 @pytest.fixture(scope="session")
 def bulkpdf_validator(bulkpdf_spec: Contract) -> BulkPdfValidator:
     """Validates requests and responses (dicts, ``httpx`` or ``requests`` objects) into findings."""
+    from .validators import BulkPdfValidator
+
     return BulkPdfValidator(bulkpdf_spec)
-
-
-# -- validation of request and response objects --------------------------------------------------
-@dataclass(frozen=True)
-class Exchange:
-    """What the validators need from one request or response, whatever object it came from."""
-
-    method: str | None = None
-    headers: Any = None
-    body: Any = None
-    status: int | None = None
-    request_headers: Any = None
-    findings: tuple = ()
-
-
-def _is_message(obj: Any) -> bool:
-    return hasattr(obj, "headers") and (hasattr(obj, "method") or hasattr(obj, "status_code"))
-
-
-def _decode_body(raw: Any, headers: Any, where: str) -> tuple[Any, tuple]:
-    from .validators import Finding, header_items
-
-    if raw is None or raw == b"" or raw == "":
-        return None, ()
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8")
-    if not isinstance(raw, (bytes, bytearray)):
-        return None, (Finding(f"{where}.not-json", "", f"the body is a stream ({type(raw).__name__}), "
-                              "not JSON bytes; read it first"),)
-    encodings = {str(v).strip().lower() for k, v in header_items(headers)
-                 if str(k).lower() == "content-encoding"}
-    if "gzip" in encodings and raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            return None, (Finding(f"{where}.not-json", "", f"the gzip body does not inflate: {exc}"),)
-    try:
-        return json.loads(raw), ()
-    except ValueError as exc:
-        return None, (Finding(f"{where}.not-json", "", f"the body is not JSON: {exc}"),)
-
-
-def request_exchange(obj: Any) -> Exchange:
-    """Method, headers and decoded JSON body of an ``httpx.Request``, a ``requests`` request or a
-    generated :class:`~bulkpdf_contract.strategies.Request`."""
-    if hasattr(obj, "prepare") and not hasattr(obj, "body"):
-        obj = obj.prepare()  # requests.Request
-    if callable(getattr(obj, "http_headers", None)):  # a generated Request: body already decoded
-        body, findings = obj.body, ()
-    elif hasattr(obj, "read") and hasattr(obj, "stream"):  # httpx.Request
-        body, findings = _decode_body(obj.read(), obj.headers, "request")
-    else:  # requests.PreparedRequest
-        body, findings = _decode_body(getattr(obj, "body", None), obj.headers, "request")
-    return Exchange(method=str(obj.method).upper(), headers=obj.headers, body=body, findings=findings)
-
-
-def response_exchange(obj: Any) -> Exchange:
-    """Status, headers, JSON body, method and request headers of an httpx/requests response."""
-    try:
-        request = obj.request
-    except RuntimeError:  # httpx.Response built by hand has no request
-        request = None
-    return Exchange(
-        method=str(request.method).upper() if request is not None else None,
-        headers=obj.headers,
-        body=obj.content,
-        status=int(obj.status_code),
-        request_headers=request.headers if request is not None else None,
-    )
-
-
-@dataclass(frozen=True)
-class BulkPdfValidator:
-    """Findings for requests and responses against one contract."""
-
-    contract: Contract | None = None
-
-    def request(
-        self,
-        request: Any,
-        headers: Any = None,
-        method: str | None = None,
-        *,
-        file_names: Mapping[str, str] | None = None,
-    ) -> list[Finding]:
-        """Findings of a request: a decoded JSON body (with ``headers``/``method``) or a request object.
-
-        ``method`` defaults to the object's method, else POST.
-        """
-        from .validators import sort_findings, validate_request
-
-        if _is_message(request):
-            exchange = request_exchange(request)
-            if headers is None:
-                headers = exchange.headers
-            method = method or exchange.method
-            body, extra = exchange.body, list(exchange.findings)
-        else:
-            body, extra = request, []
-        found = validate_request(
-            body, headers, method or "POST", file_names=file_names, contract=self.contract
-        )
-        if extra:  # the body could not be read: only its header findings say anything
-            found = [f for f in found if f.pointer.startswith("/headers/")]
-        return sort_findings(extra + found)
-
-    def response(
-        self,
-        response: Any,
-        body: Any = None,
-        headers: Any = None,
-        *,
-        method: str | None = None,
-        request_headers: Any = None,
-    ) -> list[Finding]:
-        """Findings of a response: an ``httpx``/``requests`` response, or ``status, body, headers``.
-
-        For response objects the method and the request headers (for the ``Zuora-Track-Id``
-        echo) come from the request the response belongs to.
-        """
-        from .validators import validate_response
-
-        if _is_message(response):
-            exchange = response_exchange(response)
-            status, body = exchange.status, exchange.body
-            headers = exchange.headers if headers is None else headers
-            method = method or exchange.method
-            if request_headers is None:
-                request_headers = exchange.request_headers
-        else:
-            status = int(response)
-        return validate_response(
-            status, body, headers, method=method or "POST",
-            request_headers=request_headers, contract=self.contract,
-        )
-
-    def assert_request(self, request: Any, headers: Any = None, method: str | None = None,
-                       **kwargs: Any) -> None:
-        __tracebackhide__ = True
-        _raise_findings("request", self.request(request, headers, method, **kwargs))
-
-    def assert_response(self, response: Any, body: Any = None, headers: Any = None,
-                        **kwargs: Any) -> None:
-        __tracebackhide__ = True
-        _raise_findings("response", self.response(response, body, headers, **kwargs))
-
-
-def format_findings(what: str, findings: list[Finding]) -> str:
-    """One line per finding, pointer and rule first, so every finding shows in pytest's output."""
-    count = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
-    lines = [f"the {what} breaks the bulk-PDF contract ({count}):"]
-    for finding in findings:
-        where = finding.pointer or "/"
-        if finding.line is not None:
-            where += f" (line {finding.line}, column {finding.column})"
-        lines.append(f"  {where}  [{finding.rule}]  {finding.message}")
-    return "\n".join(lines)
-
-
-def _raise_findings(what: str, findings: list[Finding]) -> None:
-    __tracebackhide__ = True
-    if findings:
-        raise AssertionError(format_findings(what, findings))
-
-
-def assert_valid_request(request: Any, headers: Any = None, method: str | None = None,
-                         **kwargs: Any) -> None:
-    """Fail with every finding (pointer and rule) unless the request keeps the contract.
-
-    Takes a decoded JSON body plus ``headers``/``method``, or an ``httpx``/``requests`` request.
-    """
-    __tracebackhide__ = True
-    contract = kwargs.pop("contract", None)
-    BulkPdfValidator(contract).assert_request(request, headers, method, **kwargs)
-
-
-def assert_valid_response(response: Any, body: Any = None, headers: Any = None,
-                          **kwargs: Any) -> None:
-    """Fail with every finding unless the response keeps the contract.
-
-    Takes an ``httpx``/``requests`` response, or ``status, body, headers`` with ``method=``.
-    """
-    __tracebackhide__ = True
-    contract = kwargs.pop("contract", None)
-    BulkPdfValidator(contract).assert_response(response, body, headers, **kwargs)

@@ -37,6 +37,8 @@ def test_spec_server_and_client_fixtures(pytester):
 import json
 import zipfile
 
+import pytest
+
 from bulkpdf_contract.client import BulkPdfError
 
 def test_spec(bulkpdf_spec):
@@ -70,10 +72,9 @@ def test_client_sends_auth_and_raw_calls_work(bulkpdf_client):
     assert bulkpdf_client.headers["Authorization"] == "Bearer bulkpdf-test-token"
 
 def test_rejected_submit_says_why(bulkpdf_client):
-    try:
+    with pytest.raises(BulkPdfError) as rejected:
         bulkpdf_client.submit({**SEED, "fileName": "x" * 33})
-    except BulkPdfError as exc:
-        message = str(exc)
+    message = str(rejected.value)
     assert "the job was not accepted: POST /v1/operations/bulk-pdf -> 400" in message
     assert "fileName" in message
 """)
@@ -337,6 +338,7 @@ def test_xdist_gives_each_worker_its_own_server(pytester):
 
 
 STRATEGIES = """
+import pytest
 from hypothesis import given
 
 from bulkpdf_contract.pytest_plugin import (
@@ -363,12 +365,9 @@ def test_edge_cases_break_the_rule_they_name(bulkpdf_validator, case):
 
 @given(labelled_edge_cases())
 def test_labelled_cases_are_refused_by_the_helper(case):
-    try:
+    with pytest.raises(AssertionError) as refused:
         assert_valid_request(case.request, file_names=case.file_names)
-    except AssertionError as exc:
-        assert f"{case.expected_pointer or '/'}  [{case.expected_rule}]" in str(exc)
-    else:
-        raise AssertionError("accepted")
+    assert f"{case.expected_pointer or '/'}  [{case.expected_rule}]" in str(refused.value)
 """
 
 

@@ -176,3 +176,26 @@ def test_plugin_import_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+
+def test_plugin_re_exports_the_helpers_from_their_modules():
+    """The documented imports keep working, and give the plain modules' own objects."""
+    import bulkpdf_contract.pytest_plugin as plugin
+    from bulkpdf_contract import client, strategies, validators
+    from bulkpdf_contract.pytest_plugin import (
+        BulkPdfServer, BulkPdfValidator, assert_valid_request, assert_valid_response,
+        format_findings, valid_requests,
+    )
+
+    assert BulkPdfServer is client.BulkPdfServer
+    assert valid_requests is strategies.valid_requests
+    assert (BulkPdfValidator, assert_valid_request, assert_valid_response, format_findings) == (
+        validators.BulkPdfValidator, validators.assert_valid_request,
+        validators.assert_valid_response, validators.format_findings)
+    namespace: dict = {}
+    exec("from bulkpdf_contract.pytest_plugin import *", namespace)
+    assert set(plugin.__all__) <= set(namespace)
+    assert {"BulkPdfServer", "format_findings", "Labelled", "Request"} <= set(plugin.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        plugin.no_such_name  # noqa: B018

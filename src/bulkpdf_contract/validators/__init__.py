@@ -1,13 +1,26 @@
-"""Validation of requests to and responses from the bulk-PDF endpoint, as :class:`Finding` lists."""
+"""Validation of requests to and responses from the bulk-PDF endpoint, as :class:`Finding` lists.
 
+Also for request and response objects of ``httpx`` and ``requests``: :class:`BulkPdfValidator`,
+and :func:`assert_valid_request` / :func:`assert_valid_response` for tests.
+"""
+
+from .assertions import BulkPdfValidator, assert_valid_request, assert_valid_response, format_findings
 from .findings import Finding, pointer_of, sort_findings
+from .messages import MessageParts, request_parts, response_parts
 from .request import header_items, validate_headers, validate_request
 from .response import validate_response
 
 __all__ = [
+    "BulkPdfValidator",
     "Finding",
+    "MessageParts",
+    "assert_valid_request",
+    "assert_valid_response",
+    "format_findings",
     "header_items",
     "pointer_of",
+    "request_parts",
+    "response_parts",
     "sort_findings",
     "validate_headers",
     "validate_request",

@@ -1,0 +1,37 @@
+"""``bulkpdf lint``: options and exit codes (0 no findings, 1 findings, 2 usage error).
+
+Loading, checking and reporting live in :mod:`.parsing`, :mod:`.engine` and :mod:`.report`;
+this module only wires them to the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .engine import lint_paths
+from .parsing import load_file_names
+from .report import FORMATS, write
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="payload files, or directories to search for *.json, *.yaml, *.yml")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text: path:line:col: rule: message (default); json: a list of objects")
+    parser.add_argument("--file-names", metavar="MAP",
+                        help="JSON or YAML file mapping objectId to its PDF file name, to catch "
+                             "distinct IDs whose PDFs would have the same name")
+
+
+def run(args: argparse.Namespace) -> int:
+    file_names = None
+    if args.file_names is not None:
+        try:
+            file_names = load_file_names(args.file_names)
+        except ValueError as exc:
+            print(f"bulkpdf lint: --file-names: {exc}", file=sys.stderr)
+            return 2
+    findings = lint_paths(args.paths, file_names=file_names)
+    write(findings, args.format, sys.stdout, sys.stderr)
+    return 1 if findings else 0

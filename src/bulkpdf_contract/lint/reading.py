@@ -1,0 +1,95 @@
+"""Finding payload files and reading them: directories, special files, the size limit, UTF-8 text.
+
+Everything that can go wrong before parsing is a :class:`~.findings.FileProblem` with a position,
+so a pre-commit hook never hangs on a named pipe, never reads a huge file into memory and never
+prints a traceback for a binary file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Iterable
+
+from .findings import FileFinding, FileProblem
+from .positions import line_col
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest body the contract lets a gzip request inflate to; a 50,000-ID request is ~2.5 MB."""
+SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def collect(paths: Iterable[str]) -> tuple[list[str], list[FileFinding]]:
+    """Files to lint (directories recurse to ``*.json``/``*.yaml``/``*.yml``, skipping hidden
+    entries), and findings for paths that name nothing lintable."""
+    files: list[str] = []
+    problems: list[FileFinding] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        found = []
+        for top, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [os.path.join(top, n) for n in sorted(names)
+                      if n.lower().endswith(SUFFIXES) and not n.startswith(".")]
+        if not found:
+            problems.append(FileFinding(path, 1, 1, "", "read",
+                                        "the directory holds no *.json, *.yaml or *.yml files"))
+        files += found
+    return files, problems
+
+
+def read_file(path: str) -> bytes:
+    """The file's bytes, or :class:`FileProblem` for anything that is not a readable regular file.
+
+    Opened without blocking and checked with ``fstat`` before reading, so a named pipe or a
+    device is reported instead of hanging the hook.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise FileProblem("read", "no such file or directory") from None
+    except OSError as exc:
+        raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileProblem("read", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise FileProblem("read", _too_big(f"{info.st_size:,} bytes"))
+        try:
+            data = handle.read(info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
+            if len(data) > info.st_size:  # it grew since fstat
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+        except OSError as exc:
+            raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem("read", _too_big(f"more than {MAX_FILE_BYTES:,} bytes"))
+    return data
+
+
+def _too_big(size: str) -> str:
+    return (f"the file is {size}; bulkpdf lint reads payload files of at most "
+            f"{MAX_FILE_BYTES:,} bytes (a request with 50,000 IDs is about 2.5 MB)")
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a leading byte order mark is dropped), or a ``parse`` problem saying where it fails."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8")
+        line, col = line_col(good, len(good))
+        raise FileProblem("parse", f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded "
+                                   "(payload files must be UTF-8 JSON or YAML)", line, col) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, col = line_col(text, nul)
+        raise FileProblem("parse", "a binary file (it contains NUL bytes), not JSON or YAML text",
+                          line, col)
+    if not text.strip():
+        raise FileProblem("parse", "the file is empty; expected a request body (a JSON or YAML object)")
+    return text
