@@ -127,16 +127,18 @@ def failing_seeding_server():
 
 
 def test_a_failed_seeding_skips_the_seeded_checks_and_their_jobs():
-    checks = [c for c in DOMAIN_CHECKS if c.name in ("job_completes", "archived_documents", "missing_pdfs")]
+    names = ("job_completes", "zip_documents", "zip_index", "archived_documents", "missing_pdfs")
+    checks = [c for c in DOMAIN_CHECKS if c.name in names]
     lines: list[str] = []
     with run_server(failing_seeding_server()) as running:
         ctx = context(running.url)
         results = {r.name: r for r in run_domain_checks(ctx, checks, lines.append)}
         ctx.http.close()
     assert "  domain: seeding documents failed (500); seeded checks are skipped" in lines
-    assert results["job_completes"].status == PASSED
+    for name in ("job_completes", "zip_documents", "zip_index"):  # no document expected that was never seeded
+        assert results[name].status == PASSED, results[name].detail
     for name in ("archived_documents", "missing_pdfs"):
         assert (results[name].status, results[name].detail) == (SKIPPED, SEEDING.reason)
     assert sorted(ctx.jobs) == sorted(OUTPUT_JOBS)  # the seeded jobs were planned, not submitted
-    assert not ctx.seeding
+    assert not ctx.seeding and ctx.seeded == {}
     assert FAILED not in {r.status for r in results.values()}
