@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bulkpdf_contract.gate.runner import SCHEMATHESIS_CHECKS
+from bulkpdf_contract.gate.schemathesis_run import SCHEMATHESIS_CHECKS
 from bulkpdf_contract.spec import spec_path
 
 BIN = Path(sys.executable).parent

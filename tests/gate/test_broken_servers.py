@@ -18,7 +18,7 @@ import pytest
 from gate_variants import VARIANTS
 
 from bulkpdf_contract.gate.checks import DOMAIN_CHECKS
-from bulkpdf_contract.gate.runner import SCHEMATHESIS_CHECKS
+from bulkpdf_contract.gate.schemathesis_run import SCHEMATHESIS_CHECKS
 from bulkpdf_contract.mock import create_app, run_server
 
 TOKEN = "gate-proof-token"

@@ -10,6 +10,7 @@ import pytest
 from bulkpdf_contract.cli import main
 from bulkpdf_contract.gate.checks import DOMAIN_CHECKS
 from bulkpdf_contract.gate.orchestrate import ALL_CHECKS
+from bulkpdf_contract.gate.registry import SEEDING
 from bulkpdf_contract.mock import create_app, run_server
 
 TOKEN = "cli-test-token"
@@ -92,7 +93,7 @@ def test_seeded_checks_are_skipped_on_a_server_that_cannot_seed(capsys):
             return
         await mock(scope, receive, send)
 
-    seeded = [c.name for c in DOMAIN_CHECKS if c.seeding]
+    seeded = [c.name for c in DOMAIN_CHECKS if SEEDING in c.needs]
     with run_server(no_seeding) as running:
         code = main(["check", "--url", running.url, "--token", TOKEN, "--checks", *seeded, "zip_documents"])
     out = capsys.readouterr().out

@@ -1,9 +1,13 @@
 """The CI gate behind ``bulkpdf check``: does a server keep the bulk-PDF contract?
 
-Two halves run side by side against one server: schemathesis over the spec (both operations,
-mode ``all``, the POST -> GET link; :mod:`.runner`, with the repairs of :mod:`.hooks`) and the
-domain checks schemathesis cannot express (:mod:`.checks`). :mod:`.report` turns the results into
-a table, curl lines and JUnit XML; :mod:`.cli` is the command.
+Two halves run side by side against one server (:mod:`.orchestrate`): schemathesis over the spec
+(both operations, mode ``all``, the POST -> GET link; :mod:`.schemathesis_run`, with the repairs of
+:mod:`.hooks`) and the domain checks schemathesis cannot express. The domain half: the checks in
+:mod:`.checks` (one module per theme), each declared with ``@domain_check`` (:mod:`.registry`:
+preconditions and the standard jobs it reads, :mod:`.standard_jobs`), run by :mod:`.domain_phase`
+with a :class:`~.context.Context` (the client of :mod:`.http`, the jobs, ZIPs read by
+:mod:`.archives`) and the edge-case requests of :mod:`.edge_requests`. :mod:`.report` turns the
+results into a table, curl lines and JUnit XML; :mod:`.cli` is the command.
 
 Splitting a long run: every run is independent (fresh names, IDs and idempotency keys; seeded
 documents removed by ID), so several machines can check one server at once. Give each machine its

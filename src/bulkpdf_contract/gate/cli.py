@@ -16,7 +16,7 @@ from ..options import DEFAULT_TOKEN, positive_int, positive_seconds
 from .checks import DOMAIN_CHECKS
 from .orchestrate import ALL_CHECKS, GateOptions, Unreachable, run_gate
 from .report import summary_table, write_junit
-from .runner import SCHEMATHESIS_CHECKS
+from .schemathesis_run import SCHEMATHESIS_CHECKS
 
 DEFAULT_MAX_EXAMPLES = 20
 
@@ -27,7 +27,7 @@ def _epilog() -> str:
     lines += [f"    {name}" for name in SCHEMATHESIS_CHECKS]
     lines.append("  domain:")
     for check in DOMAIN_CHECKS:
-        extra = " [needs a seeding server]" if check.seeding else ""
+        extra = "".join(f" [{need.label}]" for need in check.needs)
         lines += textwrap.wrap(f"{check.name:<22} {check.description}{extra}", width=96,
                                initial_indent="    ", subsequent_indent=" " * 27)
     lines += [

@@ -20,10 +20,12 @@ import httpx
 
 from ..options import DEFAULT_TOKEN
 from ..spec import JOB_PATH, load_contract
-from .checks import DOMAIN_CHECKS, Context, run_domain_checks
+from .checks import DOMAIN_CHECKS
+from .context import Context
+from .domain_phase import run_domain_checks
 from .http import Http
 from .report import FAILED, CheckResult
-from .runner import SCHEMATHESIS_CHECKS
+from .schemathesis_run import SCHEMATHESIS_CHECKS, run_schemathesis
 
 ALL_CHECKS = tuple(SCHEMATHESIS_CHECKS) + tuple(c.name for c in DOMAIN_CHECKS)
 
@@ -118,8 +120,6 @@ def _run(url: str, options: GateOptions, progress: Callable[[str], None], embedd
         thread.start()
     st_results: list[CheckResult] = []
     if schemathesis_checks:
-        from .runner import run_schemathesis
-
         st_results = run_schemathesis(
             url, options.token, checks=schemathesis_checks, max_examples=options.max_examples,
             seed=options.seed, workers=options.workers, request_timeout=options.request_timeout,

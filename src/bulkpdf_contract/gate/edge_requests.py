@@ -1,4 +1,5 @@
-"""The edge cases the gate sends: a fixed list the issue names, plus a deterministic draw from
+"""The edge-case requests the gate sends (the catalogue; the checks that send them are in
+:mod:`.checks.request_handling`): a fixed list the issue names, plus a deterministic draw from
 :func:`bulkpdf_contract.strategies.edge_cases`.
 
 The fixed list (read from the contract, so a modified spec moves it) makes sure every named case is
@@ -23,7 +24,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, given, settings
+
 from ..spec import COLLECTION_PATH, JOB_PATH, Contract
+from ..strategies import EDGE_FAMILIES, Labelled
 
 MAX_ACCEPTED_IDS = 2000
 DRAW_EXAMPLES = 8
@@ -113,8 +117,6 @@ def contract_cases(contract: Contract, seed: str) -> list[EdgeCase]:
 
 
 def _draw(strategy: Any, examples: int) -> list[Any]:
-    from hypothesis import HealthCheck, Phase, given, settings
-
     drawn: list[Any] = []
 
     @settings(derandomize=True, database=None, max_examples=examples, phases=[Phase.generate],
@@ -135,11 +137,7 @@ def _id_count(body: Any) -> int:
 
 
 def strategy_cases(contract: Contract, examples: int = DRAW_EXAMPLES) -> list[EdgeCase]:
-    """One labelled case per (family, rule, pointer) from the strategies; [] until they exist."""
-    try:
-        from ..strategies import EDGE_FAMILIES, Labelled
-    except ImportError:
-        return []
+    """One labelled case per (family, rule, pointer) from the strategies."""
     picked: dict[tuple[str, str, str], EdgeCase] = {}
     drawn = [value for family in EDGE_FAMILIES.values() for value in _draw(family(contract), examples)]
     for value in drawn:

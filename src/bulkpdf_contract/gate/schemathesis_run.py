@@ -15,6 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+from schemathesis.engine.run import PhaseName
+from schemathesis.generation import GenerationMode
+
 from ..spec import spec_path
 from .report import FAILED, PASSED, SKIPPED, CheckResult, mask_token
 
@@ -51,11 +57,9 @@ def build_schema(
     spec: str | None = None,
 ):
     """A loaded schema configured as the gate runs it (also used by the benchmark)."""
-    import schemathesis
-    from schemathesis.config import SchemathesisConfig
-    from schemathesis.generation import GenerationMode
-
-    from . import hooks  # noqa: F401  (registers the before_call hook)
+    # Imported here, not above: importing the hooks registers a process-wide schemathesis hook,
+    # which only a process that builds the gate's schema should get.
+    from . import hooks  # noqa: F401
 
     config = SchemathesisConfig()
     config.update(seed=seed, max_failures=None)
@@ -86,59 +90,78 @@ def run_schemathesis(
 
     ``options`` are those of :func:`build_schema` (max_examples, seed, workers, request_timeout).
     """
-    from schemathesis.engine import events, from_schema
-    from schemathesis.engine.run import PhaseName
-
     schema = build_schema(base_url, token, checks=checks, **options)
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    errors: list[str] = []
-    requests = 0
-    phase_started = started = time.monotonic()
-    phase_requests = 0
-    links_note = ""
+    run = _Run(token, progress)
     for event in from_schema(schema).execute():
+        run.handle(event)
+    return run.results(checks)
+
+
+@dataclass
+class _Run:
+    """What the engine's events add up to: a tally per check, the run's errors and request counts."""
+
+    token: str
+    progress: Callable[[str], None]
+    tallies: dict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+    phase_started: float = field(default_factory=time.monotonic)
+    phase_requests: int = 0
+    links_note: str = ""
+
+    def handle(self, event: Any) -> None:
         if isinstance(event, events.PhaseStarted):
-            phase_started, phase_requests = time.monotonic(), 0
-            if event.phase.name == PhaseName.STATEFUL_TESTING and event.payload is not None:
-                links_note = f"API links: {event.payload.transitions_selected} of {event.payload.transitions_total}"
+            self._phase_started(event)
         elif isinstance(event, events.PhaseFinished):
-            if event.phase.name in (PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING,
-                                    PhaseName.STATEFUL_TESTING):
-                state = event.status.value if event.phase.skip_reason is None else (
-                    f"skipped ({event.phase.skip_reason.value})")
-                progress(f"  schemathesis {event.phase.name.value:<9} {phase_requests:>5} requests "
-                         f"{time.monotonic() - phase_started:6.1f}s  {state}")
+            self._phase_finished(event)
         elif isinstance(event, events.ScenarioFinished):
-            recorder = event.recorder
-            phase_requests += len(recorder.interactions)
-            requests += len(recorder.interactions)
-            _tally(recorder, tallies, token)
+            interactions = len(event.recorder.interactions)
+            self.phase_requests += interactions
+            self.requests += interactions
+            _tally(event.recorder, self.tallies, self.token)
         elif isinstance(event, events.NonFatalError):
-            errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
+            self.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
         elif isinstance(event, events.FatalError):
             raise RuntimeError(f"schemathesis could not run: {event.exception}")
-    elapsed = time.monotonic() - started
-    results = []
-    for name in checks:
-        tally = tallies.get(name, _Tally())
-        runs = tally.passes + tally.failures
-        if tally.failures:
-            _, detail, curl, lines = tally.best
-            others = [f"also: {other}" for other in sorted(tally.distinct - {detail})[:3]]
-            results.append(CheckResult(name, SOURCE, FAILED, detail, curl, elapsed, runs, tally.failures,
-                                       notes=lines + others))
-        elif runs:
-            results.append(CheckResult(name, SOURCE, PASSED, f"{runs} responses checked", None, elapsed, runs))
+
+    def _phase_started(self, event: Any) -> None:
+        self.phase_started, self.phase_requests = time.monotonic(), 0
+        if event.phase.name == PhaseName.STATEFUL_TESTING and event.payload is not None:
+            self.links_note = f"API links: {event.payload.transitions_selected} of {event.payload.transitions_total}"
+
+    def _phase_finished(self, event: Any) -> None:
+        if event.phase.name not in (PhaseName.EXAMPLES, PhaseName.COVERAGE, PhaseName.FUZZING,
+                                    PhaseName.STATEFUL_TESTING):
+            return
+        state = event.status.value if event.phase.skip_reason is None else (
+            f"skipped ({event.phase.skip_reason.value})")
+        self.progress(f"  schemathesis {event.phase.name.value:<9} {self.phase_requests:>5} requests "
+                      f"{time.monotonic() - self.phase_started:6.1f}s  {state}")
+
+    def results(self, checks: tuple[str, ...]) -> list[CheckResult]:
+        """One row per check (failed with its shortest reproduction, passed, or skipped), then the run's."""
+        elapsed = time.monotonic() - self.started
+        results = [_check_result(name, self.tallies.get(name, _Tally()), elapsed) for name in checks]
+        summary = f"{self.requests} requests; {self.links_note}" if self.links_note else f"{self.requests} requests"
+        if self.errors:
+            results.append(CheckResult(RUN_CHECK, SOURCE, FAILED, self.errors[0], None, elapsed, self.requests,
+                                       len(self.errors), notes=self.errors[1:4]))
         else:
-            results.append(CheckResult(name, SOURCE, SKIPPED, "no response this check applies to", None,
-                                       elapsed))
-    summary = f"{requests} requests; {links_note}" if links_note else f"{requests} requests"
-    if errors:
-        results.append(CheckResult(RUN_CHECK, SOURCE, FAILED, errors[0], None, elapsed, requests,
-                                   len(errors), notes=errors[1:4]))
-    else:
-        results.append(CheckResult(RUN_CHECK, SOURCE, PASSED, summary, None, elapsed, requests))
-    return results
+            results.append(CheckResult(RUN_CHECK, SOURCE, PASSED, summary, None, elapsed, self.requests))
+        return results
+
+
+def _check_result(name: str, tally: _Tally, elapsed: float) -> CheckResult:
+    runs = tally.passes + tally.failures
+    if tally.failures:
+        _, detail, curl, lines = tally.best
+        others = [f"also: {other}" for other in sorted(tally.distinct - {detail})[:3]]
+        return CheckResult(name, SOURCE, FAILED, detail, curl, elapsed, runs, tally.failures, notes=lines + others)
+    if runs:
+        return CheckResult(name, SOURCE, PASSED, f"{runs} responses checked", None, elapsed, runs)
+    return CheckResult(name, SOURCE, SKIPPED, "no response this check applies to", None, elapsed)
 
 
 def _tally(recorder, tallies: dict[str, _Tally], token: str) -> None:

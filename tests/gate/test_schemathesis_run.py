@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemathesis.generation import GenerationMode
 
-from bulkpdf_contract.gate.runner import SCHEMATHESIS_CHECKS, build_schema
+from bulkpdf_contract.gate.schemathesis_run import SCHEMATHESIS_CHECKS, build_schema
 
 
 def test_the_gate_runs_all_modes_the_link_and_its_seven_checks():
