@@ -18,6 +18,9 @@ from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 FINAL = load_contract().terminal_statuses
+FROZEN_AT = 2_000_000_000.0
+"""Where tests freeze the mock's clock: 2033-05-18 03:33:20 UTC, years from the real time, so a
+rule that read the system clock instead would show."""
 
 
 def seed_request() -> dict[str, Any]:
@@ -87,6 +90,26 @@ class Api:
                 return job
             assert time.monotonic() < deadline, f"job still {job['status']}/{job['stepStatus']}"
             time.sleep(0.01)
+
+    def status(self, job_id: str) -> tuple[str, str]:
+        job = self.get_job(job_id).json()
+        return job["status"], job["stepStatus"]
+
+    def step_through(self, job_id: str, clock, seconds: float, timeout: float = 20.0) -> list[tuple[str, str]]:
+        """Run a job that pauses ``seconds`` (``job_delay``) on a frozen ``clock`` shared with its
+        runner threads, one pause at a time: once the job waits on the clock (and is seen not to
+        move), advance it. Returns ``(status, stepStatus)`` at each pause, then the final one."""
+        seen = [self.status(job_id)]
+        while seen[-1][0] not in FINAL:
+            assert clock.wait_for_sleepers(1), f"the job never paused at {seen[-1]}"
+            assert self.status(job_id) == seen[-1]  # held: nothing moves while the clock stands still
+            clock.advance(seconds)
+            deadline = time.monotonic() + timeout
+            while (now := self.status(job_id)) == seen[-1]:
+                assert time.monotonic() < deadline, f"the job did not move on from {now}"
+                time.sleep(0.01)
+            seen.append(now)
+        return seen
 
     def download(self, url: str) -> httpx.Response:
         if self.kind == "asgi":

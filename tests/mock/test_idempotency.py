@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
-from bulkpdf_contract.spec import COLLECTION_PATH
+from bulkpdf_contract.mock.clock import Clock
+from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
 
-from mock_support import AUTH, seed_request
+from mock_support import AUTH, FROZEN_AT, seed_request
 
 
 def job_count(api) -> int:
@@ -72,16 +73,39 @@ def test_keys_are_scoped_per_token_and_entity(make_api):
     assert len(jobs) == 3
 
 
-def test_keys_expire_after_the_retention_time(make_api):
-    api = make_api(idempotency_ttl=0.5)
+@pytest.mark.parametrize("ttl", [None, 600], ids=["contract-24h", "configured"])
+def test_keys_expire_after_the_retention_time(make_api, ttl):
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(clock=clock, idempotency_ttl=ttl)
+    retention = load_contract().idempotency_retention_seconds if ttl is None else ttl
     first = api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"]
     assert api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"] == first
-    time.sleep(0.6)
+    clock.advance(retention - 1)
+    assert api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"] == first
+    clock.advance(2)
     assert api.post_job(headers={"Idempotency-Key": "short"}).json()["jobId"] != first
 
 
+def test_a_restarted_server_drops_the_keys_past_their_retention(make_api, tmp_path):
+    clock = Clock(frozen_at=FROZEN_AT)
+    first = make_api(data_dir=tmp_path / "shared", clock=clock, idempotency_ttl=600)
+    kept = first.post_job(headers={"Idempotency-Key": "kept"}).json()["jobId"]
+    first.post_job(headers={"Idempotency-Key": "old"})
+    first.close()
+    clock.advance(300)
+    second = make_api(data_dir=tmp_path / "shared", clock=clock, idempotency_ttl=600)
+    assert second.post_job(headers={"Idempotency-Key": "kept"}).json()["jobId"] == kept
+    second.close()
+    clock.advance(301)
+    third = make_api(data_dir=tmp_path / "shared", clock=clock, idempotency_ttl=600)
+    third.state.ensure_started()  # start-up forgets what is past its retention on the clock
+    assert third.state.storage.query("SELECT COUNT(*) FROM idempotency")[0][0] == 0
+    assert third.post_job(headers={"Idempotency-Key": "kept"}).json()["jobId"] != kept
+
+
 def test_a_key_in_flight_gets_409(make_api):
-    api = make_api(request_delay=0.5)
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(request_delay=60, clock=clock)
     results = {}
 
     def slow():
@@ -89,8 +113,10 @@ def test_a_key_in_flight_gets_409(make_api):
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.2)
+    assert clock.wait_for_sleepers(1)  # the first request holds its key in flight now
     conflict = api.post_job(headers={"Idempotency-Key": "busy"})
+    assert "first" not in results  # still held: the frozen clock has not passed request_delay
+    clock.advance(60)
     thread.join()
     assert conflict.status_code == 409, conflict.text
     assert conflict.json()["reasons"][0]["code"].endswith("50")

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import zipfile
 
 import httpx
+import orjson
 import pytest
 
-from bulkpdf_contract.mock import run_server
+from bulkpdf_contract.mock import Clock, run_server
+from bulkpdf_contract.mock.jobs import JobOptions
+from bulkpdf_contract.mock.storage import Storage
+from bulkpdf_contract.mock.worker import WorkerSettings
 
-from mock_support import AUTH, FINAL, ids, seed_request
+from mock_support import AUTH, FINAL, FROZEN_AT, ids, seed_request
 
 COLLECTION = "/v1/operations/bulk-pdf"
 
@@ -21,6 +29,18 @@ def wait(client: httpx.Client, job_id: str, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while (job := client.get(f"{COLLECTION}/{job_id}").json())["status"] not in FINAL:
         assert time.monotonic() < deadline, job
+        time.sleep(0.02)
+    return job
+
+
+def advance_until(client: httpx.Client, clock: Clock, job_id: str, statuses, seconds: float) -> dict:
+    """Advance the server's clock by ``seconds`` between polls until the job's status is one of
+    ``statuses``. (The child's waits cannot be seen from here, and an advance made before a wait
+    began does not end it, so this advances again after each poll.)"""
+    deadline = time.monotonic() + 30
+    while (job := client.get(f"{COLLECTION}/{job_id}").json())["status"] not in statuses:
+        assert time.monotonic() < deadline, job
+        clock.advance(seconds)
         time.sleep(0.02)
     return job
 
@@ -62,20 +82,16 @@ def test_an_unwritable_output_directory_fails_the_job_with_a_reason(tmp_path):
 
 def test_stopping_mid_job_and_restarting_resumes_the_job(tmp_path):
     data_dir = tmp_path / "d"
-    with run_server(data_dir=data_dir, job_delay=0.3) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
+    clock = Clock(frozen_at=FROZEN_AT)
+    with run_server(data_dir=data_dir, job_delay=60, clock=clock) as server, \
+            httpx.Client(base_url=server.url, headers=AUTH) as client:
         job_id = client.post(COLLECTION, json=seed_request()).json()["jobId"]
-        deadline = time.monotonic() + 20
-        while client.get(f"{COLLECTION}/{job_id}").json()["status"] != "Executing":
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        advance_until(client, clock, job_id, ["Executing"], 60)  # and held there by the frozen clock
     with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
         assert wait(client, job_id)["status"] == "Completed"
 
 
 def test_a_killed_job_process_is_replaced_and_no_job_is_lost(served):
-    import os
-    import signal
-
     server, client = served
     first = client.post(COLLECTION, json=seed_request()).json()["jobId"]
     wait(client, first)
@@ -83,3 +99,99 @@ def test_a_killed_job_process_is_replaced_and_no_job_is_lost(served):
     server.state.runner._process.wait(10)
     second = client.post(COLLECTION, json=seed_request()).json()["jobId"]
     assert wait(client, second)["status"] == "Completed"
+
+
+def test_a_frozen_clock_holds_the_child_process_jobs_until_advanced(tmp_path):
+    """The child keeps the server's time: its job_delay pauses end when the server's clock is
+    advanced (never by themselves), its finished_on is the server's frozen time, and the URLs it
+    issues expire on the server's clock."""
+    clock = Clock(frozen_at=FROZEN_AT)
+    delay = 0.25  # a following clock would end each pause a quarter of a second later
+    with run_server(data_dir=tmp_path / "d", job_delay=delay, clock=clock) as server, \
+            httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+        job_id = client.post(COLLECTION, json=seed_request()).json()["jobId"]
+        held = advance_until(client, clock, job_id, ["Executing"], delay)
+        for _ in range(50):  # 1 s without an advance: four pauses of a following clock
+            job = client.get(f"{COLLECTION}/{job_id}").json()
+            assert (job["status"], job["stepStatus"]) == (held["status"], held["stepStatus"])
+            time.sleep(0.02)
+        done = advance_until(client, clock, job_id, FINAL, delay)
+        assert done["status"] == "Completed"
+        finished_on = server.state.storage.job(job_id)["finished_on"]
+        assert FROZEN_AT < finished_on <= clock.now() and (finished_on - FROZEN_AT) % delay == 0
+        assert httpx.get(done["fileUrls"][0]).status_code == 200
+        clock.advance(server.state.config.settings.file_url_ttl)
+        assert httpx.get(done["fileUrls"][0]).status_code == 403
+
+
+def test_a_job_process_starts_from_the_servers_clock_even_after_a_crash(tmp_path):
+    """No clock line reaches a child started after the change: it reads the time in its settings."""
+    clock = Clock(frozen_at=FROZEN_AT)
+    clock.advance(1000)
+    with run_server(data_dir=tmp_path / "d", clock=clock) as server, \
+            httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+        state = server.state
+        first = wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["jobId"]
+        assert state.storage.job(first)["finished_on"] == FROZEN_AT + 1000
+        os.kill(state.runner._process.pid, signal.SIGKILL)
+        state.runner._process.wait(10)
+        clock.advance(500)  # the dead child cannot hear this
+        second = wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["jobId"]
+        assert state.storage.job(second)["finished_on"] == FROZEN_AT + 1500
+
+
+HEAVY = ("starlette", "uvicorn", "anyio", "httpx", "h11", "jsonschema", "jsonschema_rs", "yaml", "hypothesis",
+         "bulkpdf_contract.validators", "bulkpdf_contract.spec")
+
+
+def test_the_job_process_speaks_its_protocol_and_imports_no_web_stack(tmp_path):
+    """The child as ProcessRunner starts it: settings, a clock line, a job ID on stdin; the job's
+    progress on stdout, with the clock's time; Starlette, uvicorn and the validators never loaded."""
+    db = tmp_path / "mock.sqlite3"
+
+    def add_job(job_id: str) -> None:  # what the server does before it sends the ID
+        storage = Storage(db)
+        with storage.write() as conn:
+            Storage.insert_job(conn, {
+                "id": job_id, "tenant": "t", "name": None, "file_name": "out", "index_format": "JSON",
+                "generate_missing": 0, "ignore_archived": 0, "persist_index": 1, "status": "Submitted",
+                "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u",
+                "documents": [["Invoice", ids(1)[0]]],
+            })
+        storage.close()
+
+    settings = WorkerSettings(db_path=str(db), data_dir=str(tmp_path), jobs=JobOptions(1000, 100.0),
+                              open_world=True, clock={"frozen_at": FROZEN_AT, "offset": 500.0})
+    code = (
+        "import sys\n"
+        "from bulkpdf_contract.mock.worker import child_main\n"
+        "code = child_main()\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(sorted(h for h in heavy if h in sys.modules), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    add_job("j1")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+
+    def finished(job_id: str) -> dict:
+        while (message := orjson.loads(child.stdout.readline() or b'{"op": "eof"}'))["op"] == "update":
+            pass
+        assert message["op"] == "finish" and message["job"] == job_id, message
+        return message
+
+    child.stdin.write(settings.to_line())  # j1, already in the database, is resumed at start
+    child.stdin.flush()
+    first = finished("j1")  # at the time in the settings
+    child.stdin.write(orjson.dumps({"op": "clock", "state": {"frozen_at": FROZEN_AT, "offset": 800.0}}) + b"\n")
+    add_job("j2")
+    child.stdin.write(b"j2\n")
+    child.stdin.flush()
+    second = finished("j2")  # at the time of the clock line
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 0 and out == b""
+    assert first["values"]["status"] == second["values"]["status"] == "Completed"
+    assert first["values"]["finished_on"] == FROZEN_AT + 500
+    assert [f["expires_at"] for f in first["files"]] == [FROZEN_AT + 600]
+    assert second["values"]["finished_on"] == FROZEN_AT + 800
+    assert err.decode().strip().splitlines()[-1] == "[]"

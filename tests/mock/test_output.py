@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 
 import pypdf
 import pytest
 
 from bulkpdf_contract.mock.archive import INDEX_COLUMNS
+from bulkpdf_contract.mock.clock import Clock
+from bulkpdf_contract.spec import load_contract
 from bulkpdf_contract.validators import validate_response
 
-from mock_support import ids, seed_request
+from mock_support import FROZEN_AT, ids, seed_request
 
 
 def test_seed_request_produces_the_documented_zip_with_its_index(api):
@@ -100,33 +101,27 @@ def test_default_limit_is_the_contracts_1000_per_zip(make_api):
 
 
 def test_status_moves_through_the_steps_in_order(make_api):
-    api = make_api(job_delay=0.15)
+    """Each step holds until the (frozen) clock passes ``job_delay``: every status is seen, in order."""
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(job_delay=60, clock=clock)
     world = [{"id": i, "hasPdf": False} for i in ids(2)]
     api.client.post("/_mock/documents", json=world, headers={"Authorization": "Bearer bulkpdf-test-token"})
     body = {**seed_request(), "documents": [{"docType": "Invoice", "objectIds": ids(2)}], "generateMissingPDF": True}
     job_id = api.post_job(body).json()["jobId"]
-    seen = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        job = api.get_job(job_id).json()
-        pair = (job["status"], job["stepStatus"])
-        if not seen or seen[-1] != pair:
-            seen.append(pair)
-        if job["status"] == "Completed":
-            break
-        time.sleep(0.02)
-    assert seen[0] == ("Submitted", "JobCreated")
-    assert seen[-1] == ("Completed", "PostProcessing")
-    steps = [step for _, step in seen]
-    order = ["JobCreated", "TasksCreated", "GenerateMissPDF", "PdfToZip", "PostProcessing"]
-    assert steps == sorted(steps, key=order.index)
-    assert {"TasksCreated", "GenerateMissPDF", "PdfToZip"} <= set(steps)
-    running = [job for job in seen if job[0] == "Executing"]
-    assert running and all(job == ("Completed", "PostProcessing") for job in seen[len(running) + 1:])
+    assert api.step_through(job_id, clock, 60) == [
+        ("Submitted", "JobCreated"),
+        ("Executing", "TasksCreated"),
+        ("Executing", "GenerateMissPDF"),
+        ("Executing", "PdfToZip"),
+        ("Executing", "PostProcessing"),
+        ("Completed", "PostProcessing"),
+    ]
+    assert clock.now() == FROZEN_AT + 5 * 60  # one advance per pause, none skipped
 
 
 def test_file_urls_are_unguessable_and_expire(make_api):
-    api = make_api(file_url_ttl=1.0)
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(clock=clock)
     job = api.wait(api.post_job().json()["jobId"])
     url = job["fileUrls"][0]
     token = url.rsplit("/", 2)[1]
@@ -136,7 +131,10 @@ def test_file_urls_are_unguessable_and_expire(make_api):
     denied = api.download(wrong)
     assert denied.status_code == 403 and b"<Code>AccessDenied</Code>" in denied.content
     assert api.download(url.rsplit("/", 1)[0] + "/other_1.zip").status_code == 403
-    time.sleep(1.1)
+    lifetime = load_contract().file_url_lifetime_seconds  # 24 h after the job finished
+    clock.advance(lifetime - 1)
+    assert api.download(url).status_code == 200
+    clock.advance(1)
     expired = api.download(url)
     assert expired.status_code == 403
     assert expired.headers["content-type"].startswith("application/xml")
@@ -144,9 +142,19 @@ def test_file_urls_are_unguessable_and_expire(make_api):
     assert api.get_job(job["jobId"]).json()["fileUrls"] == [url]  # Zuora cannot regenerate a URL
 
 
+def test_a_configured_url_lifetime_is_kept_on_the_clock(make_api):
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(clock=clock, file_url_ttl=90)
+    url = api.wait(api.post_job().json()["jobId"])["fileUrls"][0]
+    clock.advance(89)
+    assert api.download(url).status_code == 200
+    clock.advance(1)
+    assert b"Request has expired" in api.download(url).content
+
+
 def test_zip_on_disk_stays_inside_the_data_directory_whatever_the_file_name(make_api, tmp_path):
     """A lenient contract (any fileName) still never writes outside the job's own directory."""
-    from bulkpdf_contract.spec import contract_from_dict, load_contract
+    from bulkpdf_contract.spec import contract_from_dict
 
     spec = contract_from_dict(load_contract().spec).spec
     file_name = spec["components"]["schemas"]["POSTBulkPdfGenerationJobRequestType"]["properties"]["fileName"]

@@ -10,27 +10,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bulkpdf_contract.mock import create_app, run_server
+from bulkpdf_contract.mock import Clock, create_app, run_server
 from bulkpdf_contract.mock.archive import INDEX_COLUMNS, Stopped, write_zip
 
-from mock_support import AUTH, ids, seed_request
+from mock_support import AUTH, FROZEN_AT, ids, seed_request
 
 
-def wait_for_status(api, job_id, status, timeout=10.0):
+def first_pause_then_executing(api, clock, job_id, timeout=10.0):
+    """Let a job held by a frozen clock pass its first pause; it then stays *Executing*."""
+    assert clock.wait_for_sleepers(1)
+    clock.advance(api.state.config.settings.job_delay)
     deadline = time.monotonic() + timeout
-    while api.get_job(job_id).json()["status"] != status:
-        assert time.monotonic() < deadline, f"job never reached {status}"
+    while api.get_job(job_id).json()["status"] != "Executing":
+        assert time.monotonic() < deadline, "the job never reached Executing"
         time.sleep(0.01)
 
 
 def test_a_restarted_server_finishes_interrupted_jobs_and_serves_finished_ones(make_api, tmp_path):
     data_dir = tmp_path / "shared"
-    first = make_api(data_dir=data_dir, job_delay=0.3)
+    clock = Clock(frozen_at=FROZEN_AT)
+    first = make_api(data_dir=data_dir, job_delay=60, clock=clock)
     done_id = first.post_job(headers={"Idempotency-Key": "done"}).json()["jobId"]
+    first.step_through(done_id, clock, 60)
     done = first.wait(done_id)
     running_id = first.post_job({**seed_request(), "fileName": "interrupted"}).json()["jobId"]
-    wait_for_status(first, running_id, "Executing")
-    first.close()
+    first_pause_then_executing(first, clock, running_id)
+    first.close()  # mid-job: the frozen clock holds it at its step
 
     second = make_api(data_dir=data_dir)
     resumed = second.wait(running_id)
@@ -46,9 +51,10 @@ def test_a_restarted_server_finishes_interrupted_jobs_and_serves_finished_ones(m
 
 def test_a_job_interrupted_too_often_fails_with_a_reason(make_api, tmp_path):
     data_dir = tmp_path / "shared"
-    api = make_api(data_dir=data_dir, job_delay=0.5, max_job_attempts=1)
+    clock = Clock(frozen_at=FROZEN_AT)
+    api = make_api(data_dir=data_dir, job_delay=60, max_job_attempts=1, clock=clock)
     job_id = api.post_job().json()["jobId"]
-    wait_for_status(api, job_id, "Executing")
+    first_pause_then_executing(api, clock, job_id)
     api.close()
     job = make_api(data_dir=data_dir, max_job_attempts=1).wait(job_id)
     assert job["status"] == "Error"
@@ -111,7 +117,8 @@ def test_run_server_starts_fast_and_stops_its_threads(tmp_path):
         assert server.url.startswith("http://127.0.0.1:")
         assert httpx.post(server.url + "/v1/operations/bulk-pdf", json=seed_request(), headers=AUTH).status_code == 200
     assert elapsed < 1.0
-    time.sleep(0.05)
+    for thread in set(threading.enumerate()) - before:  # stopped, or stopping: join, do not guess
+        thread.join(10)
     assert {t for t in threading.enumerate() if t.is_alive()} <= before
 
 

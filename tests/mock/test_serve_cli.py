@@ -103,3 +103,21 @@ def test_capabilities_answer_without_lifespan(make_api):
     """httpx's ASGITransport runs no lifespan: the first request starts the mock."""
     api = make_api()
     assert api.client.get("/_mock/capabilities", headers=AUTH).json()["seeding"] is True
+
+
+def test_capabilities_list_every_document_field_and_index_name(make_api):
+    from bulkpdf_contract.mock.archive import INDEX_NAMES
+    from bulkpdf_contract.mock.world import FIELDS
+
+    capabilities = make_api().client.get("/_mock/capabilities", headers=AUTH).json()
+    assert sorted(capabilities["documentFields"]) == sorted(FIELDS)
+    assert capabilities["indexFileNames"] == INDEX_NAMES == {"JSON": "index.json", "CSV": "index.csv"}
+
+
+def test_error_codes_are_the_resource_prefix_and_zuoras_category():
+    from bulkpdf_contract.mock.errors import ErrorCategory, reason
+
+    assert [c.value for c in ErrorCategory] == ["11", "20", "21", "22", "30", "40", "45", "50", "60", "61", "70", "90"]
+    assert reason(ErrorCategory.INVALID_VALUE, "x") == {"code": "51580020", "message": "x"}  # Zuora's own code
+    error = ApiError.with_reasons(400, [(ErrorCategory.MISSING_FIELD, "a"), (ErrorCategory.UNKNOWN_FIELD, "b")])
+    assert error.status == 400 and [c.code for c, _ in error.reasons] == ["51580022", "51580021"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
+    "Clock": ".clock",
     "DEFAULT_TOKEN": ".auth",
+    "MockSettings": ".config",
     "create_app": ".app",
     "RunningServer": ".server",
     "run_server": ".server",

@@ -1,7 +1,7 @@
 """Reading a request body within limits: size, media type, content coding, JSON.
 
-Every way a body can be unacceptable ends in :class:`ApiError` with the HTTP status and the
-category digits of Zuora's error code, never in a traceback or an unbounded allocation: the raw
+Every way a body can be unacceptable ends in :class:`~.errors.ApiError` with the HTTP status
+and the category of Zuora's error code, never in a traceback or an unbounded allocation: the raw
 body is read in chunks up to a limit, and a gzip body is inflated with ``max_length`` so a gzip
 bomb stops one byte past the limit.
 """
@@ -13,26 +13,13 @@ from typing import Any, AsyncIterator
 
 import orjson
 
-
-class ApiError(Exception):
-    """An error answer: HTTP status and ``(category, message)`` reasons (category = last 2 code digits)."""
-
-    def __init__(self, status: int, category: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.reasons = [(category, message)]
-        self.headers = headers or {}
-
-    @classmethod
-    def with_reasons(cls, status: int, reasons: list[tuple[str, str]]) -> "ApiError":
-        error = cls(status, *reasons[0])
-        error.reasons = list(reasons)
-        return error
+from .errors import ApiError, ErrorCategory
 
 
 def check_content_type(value: str | None) -> None:
     if not value:
-        raise ApiError(415, "20", "the Content-Type header is missing; send the JSON request body as application/json")
+        raise ApiError(415, ErrorCategory.INVALID_VALUE,
+                       "the Content-Type header is missing; send the JSON request body as application/json")
     media_type, _, params = value.partition(";")
     charset = None
     for param in params.split(";"):
@@ -40,7 +27,8 @@ def check_content_type(value: str | None) -> None:
         if name.strip().lower() == "charset":
             charset = arg.strip().strip('"').lower()
     if media_type.strip().lower() != "application/json" or charset not in (None, "utf-8", "utf8"):
-        raise ApiError(415, "20", f"Content-Type {value!r} is not supported; send application/json (UTF-8)")
+        raise ApiError(415, ErrorCategory.INVALID_VALUE,
+                       f"Content-Type {value!r} is not supported; send application/json (UTF-8)")
 
 
 def content_coding(value: str | None) -> str:
@@ -52,11 +40,12 @@ def content_coding(value: str | None) -> str:
         return "gzip"
     if coding == "identity":
         return "identity"
-    raise ApiError(415, "20", f"Content-Encoding {value!r} is not supported; use gzip or identity")
+    raise ApiError(415, ErrorCategory.INVALID_VALUE,
+                   f"Content-Encoding {value!r} is not supported; use gzip or identity")
 
 
 async def read_limited(stream: AsyncIterator[bytes], content_length: str | None, limit: int) -> bytes:
-    too_large = ApiError(413, "20", f"the request body is larger than {limit} bytes")
+    too_large = ApiError(413, ErrorCategory.INVALID_VALUE, f"the request body is larger than {limit} bytes")
     if content_length is not None and content_length.isdigit() and int(content_length) > limit:
         raise too_large
     chunks, total = [], 0
@@ -76,11 +65,13 @@ def inflate(data: bytes, limit: int) -> bytes:
         try:
             out += inflater.decompress(data, limit + 1 - len(out))
         except zlib.error as exc:
-            raise ApiError(400, "90", f"the request body is not valid gzip data ({exc})") from None
+            raise ApiError(400, ErrorCategory.MALFORMED_JSON,
+                           f"the request body is not valid gzip data ({exc})") from None
         if len(out) > limit or inflater.unconsumed_tail:
-            raise ApiError(413, "20", f"the gzip request body inflates to more than {limit} bytes")
+            raise ApiError(413, ErrorCategory.INVALID_VALUE,
+                           f"the gzip request body inflates to more than {limit} bytes")
         if not inflater.eof:
-            raise ApiError(400, "90", "the gzip request body is truncated")
+            raise ApiError(400, ErrorCategory.MALFORMED_JSON, "the gzip request body is truncated")
         data = inflater.unused_data
         if not data.strip(b"\x00"):
             return bytes(out)
@@ -88,8 +79,8 @@ def inflate(data: bytes, limit: int) -> bytes:
 
 def parse_json(data: bytes) -> Any:
     if not data.strip():
-        raise ApiError(400, "90", "the request body is empty; send the JSON request")
+        raise ApiError(400, ErrorCategory.MALFORMED_JSON, "the request body is empty; send the JSON request")
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "90", f"the request body is not well-formed JSON: {exc}") from None
+        raise ApiError(400, ErrorCategory.MALFORMED_JSON, f"the request body is not well-formed JSON: {exc}") from None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .auth import DEFAULT_TOKEN
 from .server import ZuoraH11Protocol, bind_socket
-from .state import default_data_dir
+from .config import default_data_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,10 +1,15 @@
 """The background job runner: worker threads that turn a submitted job into ZIP files.
 
 Jobs run in threads, never on the event loop (by default in a child process, see
-:mod:`.worker`), so polling stays fast while a 50,000-document job is zipped. SQLite is the queue's memory: a job is only ever *Submitted* or *Executing* in the
-database until it reaches a final status, so a server stopped or killed mid-job finds it again
-at start-up (:meth:`JobRunner.recover`) and runs it again from the start (ZIPs are rewritten
-under temporary names), or fails it with a reason after ``max_attempts`` interrupted runs.
+:mod:`.worker`), so polling stays fast while a 50,000-document job is zipped. SQLite is the
+queue's memory: a job is only ever *Submitted* or *Executing* in the database until it reaches a
+final status, so a server stopped or killed mid-job finds it again at start-up
+(:meth:`JobRunner.recover`) and runs it again from the start (ZIPs are rewritten under temporary
+names), or fails it with a reason after ``max_attempts`` interrupted runs.
+
+Every time a job reads or waits for goes through the server's :class:`~.clock.Clock`:
+``job_delay`` pauses are waits on it (a frozen clock holds a job at a step until advanced), and
+``finished_on`` and the download URLs' ``expires_at`` are its time.
 """
 
 from __future__ import annotations
@@ -14,19 +19,32 @@ import queue
 import secrets
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from .archive import Stopped, write_zip
+from .clock import Clock
+from .errors import ErrorCategory, reason
 from .pdf import make_pdf
 from .storage import ACTIVE, Storage
 from .world import DEFAULT, Document, World, default_document, iso, parse_document
 
 log = logging.getLogger("bulkpdf_contract.mock")
 
-RESOURCE_CODE = "515800"  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
 FILES_DIR = "files"  # <data_dir>/files/<jobId>_<n>.zip: named by job ID, never by user input
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """How jobs run: the same in threads of the server and in the job process."""
+
+    documents_per_zip: int
+    file_url_ttl: float
+    job_delay: float = 0.0
+    workers: int = 2
+    max_attempts: int = 3
 
 
 class Interrupted(Exception):
@@ -41,14 +59,15 @@ def group_documents(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"docType": t, "objectIds": ids} for t, ids in groups.items()]
 
 
-def reason(category: str, message: str) -> dict[str, str]:
-    return {"code": RESOURCE_CODE + category, "message": message}
+@dataclass
+class _Plan:
+    """A job's documents sorted: exported (``usable``), archived, failed; seeded ones by ID."""
 
-
-def error_body(request_id: str, reasons: list[dict[str, str]]) -> dict:
-    """Zuora's common error body (a fresh ``processId`` each time, as Zuora's differ per call)."""
-    return {"success": False, "processId": secrets.token_hex(8).upper(), "requestId": request_id,
-            "reasons": reasons}
+    usable: list[tuple[str, str]] = field(default_factory=list)
+    archived: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seeded: dict[str, Document] = field(default_factory=dict)
+    generate: int = 0  # documents whose PDF is generated (generateMissingPDF)
 
 
 class JobRunner:
@@ -57,13 +76,9 @@ class JobRunner:
         storage: Storage,
         world: World,
         data_dir: Path,
+        options: JobOptions,
         *,
-        documents_per_zip: int,
-        file_url_ttl: float,
-        job_delay: float = 0.0,
-        workers: int = 2,
-        max_attempts: int = 3,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         refresh_world: bool = False,
         writes: Any = None,
     ):
@@ -71,12 +86,8 @@ class JobRunner:
         self.writes = writes or storage  # update_job / finish_job: the database, or a pipe to it
         self.world = world
         self.files_dir = Path(data_dir) / FILES_DIR
-        self.documents_per_zip = documents_per_zip
-        self.file_url_ttl = file_url_ttl
-        self.job_delay = job_delay
-        self.workers = workers
-        self.max_attempts = max_attempts
-        self.clock = clock
+        self.options = options
+        self.clock = clock or Clock()
         self.refresh_world = refresh_world
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
@@ -90,7 +101,7 @@ class JobRunner:
         if self.files_dir.is_dir():  # ZIPs a crash left half-written; their jobs are re-run
             for leftover in self.files_dir.glob("*.part"):
                 leftover.unlink(missing_ok=True)
-        for i in range(self.workers):
+        for i in range(self.options.workers):
             thread = threading.Thread(target=self._loop, name=f"bulkpdf-mock-job-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -98,6 +109,7 @@ class JobRunner:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        self.clock.wake()  # a job pausing on the clock sees the stop now, not when time moves
         for _ in self._threads:
             self._queue.put(None)
         deadline = time.monotonic() + timeout
@@ -116,10 +128,10 @@ class JobRunner:
     def recover(self) -> None:
         """Resume the jobs a previous server left active, or fail those that keep being interrupted."""
         for job in self.storage.active_jobs():
-            if job["attempts"] >= self.max_attempts:
+            if job["attempts"] >= self.options.max_attempts:
                 self.writes.update_job(
-                    job["id"], status="Error", finished_on=self.clock(),
-                    reasons=[reason("60", (
+                    job["id"], status="Error", finished_on=self.clock.now(),
+                    reasons=[reason(ErrorCategory.INTERNAL, (
                         f"the job was interrupted {job['attempts']} times by a server stop or crash "
                         "and was not run again; submit a new job"
                     ))],
@@ -140,7 +152,8 @@ class JobRunner:
                     self._pending.discard(job_id)
 
     def _pause(self) -> None:
-        if self._stop.wait(self.job_delay) if self.job_delay else self._stop.is_set():
+        delay = self.options.job_delay
+        if self.clock.wait(delay, self._stop) if delay else self._stop.is_set():
             raise Interrupted
 
     def _step(self, job_id: str, step: str) -> None:
@@ -155,14 +168,15 @@ class JobRunner:
             log.info("job %s interrupted by shutdown; it resumes when the server restarts", job_id)
         except OSError as exc:
             log.error("job %s failed: %s", job_id, exc)
-            self._fail(job_id, reason("60", f"the ZIP files could not be written: {exc.strerror or exc}"))
+            self._fail(job_id, reason(ErrorCategory.INTERNAL,
+                                      f"the ZIP files could not be written: {exc.strerror or exc}"))
         except Exception:
             log.exception("job %s failed", job_id)
-            self._fail(job_id, reason("60", "internal error while running the job"))
+            self._fail(job_id, reason(ErrorCategory.INTERNAL, "internal error while running the job"))
 
     def _fail(self, job_id: str, why: dict[str, str]) -> None:
         try:
-            self.writes.update_job(job_id, status="Error", finished_on=self.clock(), reasons=[why])
+            self.writes.update_job(job_id, status="Error", finished_on=self.clock.now(), reasons=[why])
         except Exception:  # the database itself is unusable; the job is resumed on restart
             log.exception("could not mark job %s as failed", job_id)
 
@@ -173,67 +187,74 @@ class JobRunner:
         if self.refresh_world:  # another process seeds documents: read them as this job starts
             self.world.seeded = {d["id"]: parse_document(d) for d in self.storage.seeded_documents()}
         self._pause()
-        pairs = job.pop("documents")
-        archived, failed, usable = [], [], []
-        seeded: dict[str, Document] = {}
-        generate = 0
-        for pair in pairs:
-            doc_type, object_id = pair
-            doc = self.world.lookup(object_id, doc_type)
-            if doc is DEFAULT:
-                usable.append(pair)
-                continue
-            if doc is not None:
-                seeded[object_id] = doc
-            if doc is None or (not doc.hasPdf and (not job["generate_missing"] or doc.pdfGenerationFails)):
-                failed.append(pair)
-            elif doc.archived:
-                archived.append(pair)
-            else:
-                generate += not doc.hasPdf
-                usable.append(pair)
-        # Each step is written (and paused on) when job_delay makes it observable; without a
-        # delay a job writes only Executing and its final status, which keeps small jobs cheap.
-        steps = ["TasksCreated", *(["GenerateMissPDF"] if generate else []), "PdfToZip"]
-        if not self.job_delay:
-            steps = steps[-1:]
+        plan = self._sort(job.pop("documents"), bool(job["generate_missing"]))
         attempts = job["attempts"] + 1
-        if archived and not job["ignore_archived"]:
-            ids = ", ".join(i for _, i in archived[:10]) + (" ..." if len(archived) > 10 else "")
+        if plan.archived and not job["ignore_archived"]:
+            ids = ", ".join(i for _, i in plan.archived[:10]) + (" ..." if len(plan.archived) > 10 else "")
             self.writes.update_job(
                 job_id, status="Error", step_status="TasksCreated", attempts=attempts,
-                finished_on=self.clock(), failed=group_documents(archived),
-                reasons=[reason("30", (
-                    f"{len(archived)} document(s) have archived PDFs and cannot be exported ({ids}); "
+                finished_on=self.clock.now(), failed=group_documents(plan.archived),
+                reasons=[reason(ErrorCategory.BUSINESS_RULE, (
+                    f"{len(plan.archived)} document(s) have archived PDFs and cannot be exported ({ids}); "
                     "set ignoreArchivedFiles to true to skip them"
                 ))],
             )
             return
-        if self.job_delay or len(usable) > self.documents_per_zip:
+        # Each step is written (and paused on) when job_delay makes it observable; without a
+        # delay a job writes only Executing and its final status, which keeps small jobs cheap.
+        delayed = bool(self.options.job_delay)
+        steps = ["TasksCreated", *(["GenerateMissPDF"] if plan.generate else []), "PdfToZip"]
+        if not delayed:
+            steps = steps[-1:]
+        if delayed or len(plan.usable) > self.options.documents_per_zip:
             # A job of one ZIP is done in a blink: it goes from Submitted straight to its final
             # status, which saves a write per job under load.
             self.writes.update_job(job_id, status="Executing", step_status=steps[0], attempts=attempts)
         self._pause()
         for step in steps[1:]:
             self._step(job_id, step)
-        files = self._write_zips(job, usable, seeded)
-        if self.job_delay:
+        files = self._write_zips(job, plan.usable, plan.seeded)
+        if delayed:
             self._step(job_id, "PostProcessing")
-        now = self.clock()
+        self._finish(job_id, plan, files)
+
+    def _sort(self, pairs: list[tuple[str, str]], generate_missing: bool) -> _Plan:
+        """Which requested documents are exported, skipped as archived, or failed."""
+        plan = _Plan()
+        for pair in pairs:
+            doc_type, object_id = pair
+            doc = self.world.lookup(object_id, doc_type)
+            if doc is DEFAULT:
+                plan.usable.append(pair)
+                continue
+            if doc is not None:
+                plan.seeded[object_id] = doc
+            if doc is None or (not doc.hasPdf and (not generate_missing or doc.pdfGenerationFails)):
+                plan.failed.append(pair)
+            elif doc.archived:
+                plan.archived.append(pair)
+            else:
+                plan.generate += not doc.hasPdf
+                plan.usable.append(pair)
+        return plan
+
+    def _finish(self, job_id: str, plan: _Plan, files: list[dict[str, Any]]) -> None:
+        now = self.clock.now()
         reasons = None
-        if failed and not usable:
+        if plan.failed and not plan.usable:
             status = "Error"
-            reasons = [reason("30", "no document could be exported; see failedDocuments")]
-        elif failed:
+            reasons = [reason(ErrorCategory.BUSINESS_RULE, "no document could be exported; see failedDocuments")]
+        elif plan.failed:
             status = "PartialComplete"
-            reasons = [reason("30", f"{len(failed)} document(s) could not be exported; see failedDocuments")]
+            reasons = [reason(ErrorCategory.BUSINESS_RULE,
+                              f"{len(plan.failed)} document(s) could not be exported; see failedDocuments")]
         else:
             status = "Completed"
         for f in files:
-            f["expires_at"] = now + self.file_url_ttl
+            f["expires_at"] = now + self.options.file_url_ttl
         self.writes.finish_job(
             job_id, files, status=status, step_status="PostProcessing", finished_on=now, reasons=reasons,
-            skipped=group_documents(archived), failed=group_documents(failed),
+            skipped=group_documents(plan.archived), failed=group_documents(plan.failed),
         )
 
     def _write_zips(
@@ -247,7 +268,7 @@ class JobRunner:
         generated_on = iso(created)
         index_format = job["index_format"] if job["persist_index"] else None
         files = []
-        per_zip = self.documents_per_zip
+        per_zip = self.options.documents_per_zip
         for start in range(0, len(usable), per_zip):
             n = start // per_zip + 1
             docs = [seeded.get(i) or default_document(i, t) for t, i in usable[start:start + per_zip]]

@@ -19,6 +19,9 @@ import orjson
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .errors import ErrorCategory, error_body, reason
+from .responses import JSON_TYPE
+
 
 @dataclass
 class RunningServer:
@@ -49,15 +52,13 @@ class ZuoraH11Protocol(H11Protocol):
     ``Zuora-Request-Id`` like every other answer, not uvicorn's text/plain "Invalid HTTP request"."""
 
     def send_400_response(self, msg: str) -> None:
-        from .jobs import error_body, reason
-
         request_id = str(uuid.uuid4())
-        body = orjson.dumps(error_body(request_id, [reason("90", (
+        body = orjson.dumps(error_body(request_id, [reason(ErrorCategory.MALFORMED_JSON, (
             "the HTTP request is malformed: a header line HTTP/1.1 does not allow (a CR, LF or NUL "
             "in a value) or headers larger than the server accepts"
         ))]))
         headers = [
-            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-type", JSON_TYPE.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"zuora-request-id", request_id.encode()),
             (b"connection", b"close"),

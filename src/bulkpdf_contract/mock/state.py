@@ -1,4 +1,5 @@
-"""What one mock server owns: its settings, data directory, database, document world and runner.
+"""What one mock server owns at run time: its data directory, database, document world, job
+runner and clock.
 
 Start-up is lazy and idempotent (:meth:`MockState.ensure_started`): the ASGI lifespan calls it,
 and so does the first request, because in-process clients such as httpx's ``ASGITransport`` do
@@ -11,19 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
-import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from ..spec import Contract
-from .jobs import JobRunner
+from .clock import Clock
+from .config import MockConfig
+from .jobs import JobOptions, JobRunner
+from .storage import GroupCommit, Storage
 from .worker import ProcessRunner, WorkerSettings
-from .storage import Storage
 from .world import World, parse_document
 
 try:
@@ -35,49 +33,26 @@ log = logging.getLogger("bulkpdf_contract.mock")
 DB_NAME = "mock.sqlite3"
 
 
-def default_data_dir() -> Path:
-    """``$XDG_DATA_HOME/bulkpdf-contract/mock`` (``~/.local/share/...``): the default of ``bulkpdf serve``."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "bulkpdf-contract" / "mock"
-
-
-@dataclass
-class MockConfig:
-    contract: Contract
-    data_dir: Path
-    temporary: bool
-    tokens: frozenset[str] | None
-    documents_per_zip: int
-    file_url_ttl: float
-    idempotency_ttl: float
-    job_delay: float
-    request_delay: float
-    max_body_bytes: int
-    max_inflated_bytes: int
-    workers: int
-    max_job_attempts: int
-    rate_limit: int | None
-    concurrency_limit: int | None
-    job_process: bool = True
-    disabled_rules: frozenset[str] = field(default_factory=frozenset)
-    gzip_min_bytes: int = 1000
-    idempotent_methods: frozenset[str] = frozenset({"POST", "PATCH"})
-
-
 class MockState:
     def __init__(self, config: MockConfig, world: World):
         self.config = config
         self.world = world
         self.storage: Storage | None = None
         self.runner: JobRunner | ProcessRunner | None = None
-        self.commits: Any = None  # the app's GroupCommit: request writes sharing a transaction
+        self.commits: GroupCommit | None = None  # request writes sharing a transaction
         self.started = False
         self._lock = threading.Lock()
-        self._lock_file: Any = None
+        self._lock_file: IO[str] | None = None
+        config.clock.on_change(self._clock_changed)
 
     @property
     def data_dir(self) -> Path:
         return self.config.data_dir
+
+    @property
+    def clock(self) -> Clock:
+        """The mock's time; ``state.clock.advance(seconds)`` moves it for every rule at once."""
+        return self.config.clock
 
     def ensure_started(self) -> None:
         if self.started:
@@ -94,28 +69,35 @@ class MockState:
         self._acquire_directory()
         try:
             storage = Storage(cfg.data_dir / DB_NAME)
-            storage.recover(not_before=time.time() - cfg.idempotency_ttl)
+            storage.recover(not_before=self.clock.now() - cfg.settings.idempotency_ttl)
             self.world.seeded = {d["id"]: parse_document(d) for d in storage.seeded_documents()}
-            if cfg.job_process:
-                runner = ProcessRunner(WorkerSettings(
-                    db_path=str(cfg.data_dir / DB_NAME), data_dir=str(cfg.data_dir),
-                    documents_per_zip=cfg.documents_per_zip, file_url_ttl=cfg.file_url_ttl,
-                    job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
-                    open_world=self.world.open_world,
-                    configured=[d.to_dict() for d in self.world.configured.values()],
-                ), storage)
-            else:
-                runner = JobRunner(
-                    storage, self.world, cfg.data_dir,
-                    documents_per_zip=cfg.documents_per_zip, file_url_ttl=cfg.file_url_ttl,
-                    job_delay=cfg.job_delay, workers=cfg.workers, max_attempts=cfg.max_job_attempts,
-                )
-            runner.start()
+            # Set before it starts: a clock change during the start reaches the job process.
+            self.runner = self._make_runner(storage)
+            self.runner.start()
         except BaseException:
+            self.runner = None
             self._release_directory()
             raise
-        self.storage, self.runner = storage, runner
+        self.storage, self.commits = storage, GroupCommit(storage)
         log.info("bulkpdf mock: data directory %s", cfg.data_dir)
+
+    def _make_runner(self, storage: Storage) -> JobRunner | ProcessRunner:
+        settings = self.config.settings
+        options = JobOptions(
+            documents_per_zip=settings.documents_per_zip, file_url_ttl=settings.file_url_ttl,
+            job_delay=settings.job_delay, workers=settings.workers, max_attempts=settings.max_job_attempts,
+        )
+        if not settings.job_process:
+            return JobRunner(storage, self.world, self.data_dir, options, clock=self.clock)
+        return ProcessRunner(WorkerSettings(
+            db_path=str(self.data_dir / DB_NAME), data_dir=str(self.data_dir), jobs=options,
+            open_world=self.world.open_world, configured=[d.to_dict() for d in self.world.configured.values()],
+        ), storage, self.clock)
+
+    def _clock_changed(self, clock_state: dict[str, Any]) -> None:
+        runner = self.runner
+        if isinstance(runner, ProcessRunner):  # threads of this process read the clock itself
+            runner.clock_changed(clock_state)
 
     def _acquire_directory(self) -> None:
         if fcntl is None:
@@ -149,12 +131,8 @@ class MockState:
                 self.runner.stop()
             if self.storage is not None:
                 self.storage.close()
-            self.runner = self.storage = None
+            self.runner = self.storage = self.commits = None
             self._release_directory()
             self.started = False
             if self.config.temporary:
                 shutil.rmtree(self.config.data_dir, ignore_errors=True)
-
-
-def make_temporary_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="bulkpdf-mock-"))

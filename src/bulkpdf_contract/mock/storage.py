@@ -5,12 +5,15 @@ Plain ``sqlite3``, no ORM: a handful of tables and statements. WAL mode lets rea
 job commits; a committed transaction survives ``kill -9`` (``synchronous=NORMAL`` only risks the
 last transactions on an OS crash). Each thread gets its own connection; write transactions are
 serialised by a process lock first, so concurrent requests queue in Python instead of spinning in
-SQLite's busy handler; :meth:`Storage.batch` lets many writes share one commit. Idempotency is decided inside one ``BEGIN IMMEDIATE`` transaction keyed by
-a primary key, so two concurrent requests with one key can never both create a job.
+SQLite's busy handler; :meth:`Storage.batch` lets many writes share one commit, and
+:class:`GroupCommit` gathers the writes of concurrent requests into such batches. Idempotency is
+decided inside one ``BEGIN IMMEDIATE`` transaction keyed by a primary key, so two concurrent
+requests with one key can never both create a job.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import threading
@@ -278,10 +281,6 @@ class Storage:
             )
         return None
 
-    def store_result(self, **kwargs: Any) -> IdempotencyRecord | None:
-        with self.write() as conn:
-            return self.store_result_in(conn, **kwargs)
-
     @classmethod
     def store_result_in(
         cls,
@@ -347,3 +346,38 @@ class Storage:
                 conn.execute("DELETE FROM documents")
             else:
                 conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+
+
+class GroupCommit:
+    """Writes of concurrent requests share one transaction per event-loop turn.
+
+    A commit appends to the WAL with its own system calls; under load, POSTs that reach their
+    write in the same turn of the loop are committed together (each in its own savepoint, see
+    :meth:`Storage.batch`), and each still answers only after its data is committed.
+    """
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+
+    async def run(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((operation, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            results = self.storage.batch([operation for operation, _ in batch])
+        except Exception as exc:  # the commit itself failed: every request in it gets the error
+            results = [(None, exc)] * len(batch)
+        for (_, future), (value, error) in zip(batch, results):
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)

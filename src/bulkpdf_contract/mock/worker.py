@@ -10,49 +10,65 @@ the server never waits for a lock held by a lower-priority process.
 
 The child is a fresh interpreter running :func:`child_main`, not a
 ``multiprocessing`` process, so a user's script that starts the mock without an
-``if __name__ == "__main__"`` guard is never re-imported. The protocol is one line per message:
-on the child's stdin the settings as JSON, then one job ID per line; on its stdout
-``{"op": "update" | "finish", ...}`` (see :class:`PipeWrites`). End of input means stop,
-so when the server dies (even by ``kill -9``) the child stops too and leaves its jobs
-*Executing* for the restarted server to resume. Documents seeded over HTTP are read from the
-database as each job starts.
+``if __name__ == "__main__"`` guard is never re-imported. It imports only the job modules of
+this package (no Starlette, uvicorn or validators). The protocol is one line per message: on the
+child's stdin the settings as JSON (:class:`WorkerSettings`, with the server's clock as it is at
+that moment), then one job ID per line, and ``{"op": "clock", "state": ...}`` whenever the
+server's clock changes, so the child keeps the server's time (a frozen clock holds its jobs
+until advanced); on its stdout ``{"op": "update" | "finish", ...}`` (see :class:`PipeWrites`).
+End of input means stop, so when the server dies (even by ``kill -9``) the child stops too and
+leaves its jobs *Executing* for the restarted server to resume. Documents seeded over HTTP are
+read from the database as each job starts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import select
+import sqlite3
 import subprocess
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import orjson
+
+from .clock import Clock
+from .jobs import JobOptions, JobRunner
+from .storage import Storage
+from .world import World, parse_document
 
 log = logging.getLogger("bulkpdf_contract.mock")
 JOB_NICENESS = 10
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerSettings:
+    """The first line the child reads: what it needs to run jobs like the server would."""
+
     db_path: str
     data_dir: str
-    documents_per_zip: int
-    file_url_ttl: float
-    job_delay: float
-    workers: int
-    max_attempts: int
+    jobs: JobOptions
     open_world: bool
     configured: list[dict[str, Any]] = field(default_factory=list)
+    clock: dict[str, Any] = field(default_factory=dict)  # Clock.state() of the server's clock
+
+    def to_line(self) -> bytes:
+        return orjson.dumps(asdict(self)) + b"\n"
+
+    @classmethod
+    def from_line(cls, line: bytes) -> WorkerSettings:
+        raw = orjson.loads(line)
+        return cls(**{**raw, "jobs": JobOptions(**raw["jobs"])})
 
 
 class ProcessRunner:
-    """Same interface as :class:`JobRunner` (``start``, ``submit``, ``stop``).
+    """Same interface as :class:`JobRunner` (``start``, ``submit``, ``stop``), plus
+    :meth:`clock_changed` to pass the server's time on to the child.
 
     ``submit`` never blocks the event loop and costs no thread switch: it appends the ID to a
     buffer and writes what the pipe takes right away (the pipe is non-blocking); whatever a
@@ -60,9 +76,10 @@ class ProcessRunner:
     room. (On Windows, where pipes cannot be non-blocking, the drain thread writes everything.)
     """
 
-    def __init__(self, settings: WorkerSettings, storage):
+    def __init__(self, settings: WorkerSettings, storage: Storage, clock: Clock):
         self.settings = settings
         self.storage = storage
+        self.clock = clock
         self._process: subprocess.Popen | None = None
         self._buffer = bytearray()
         self._lock = threading.Lock()
@@ -81,7 +98,9 @@ class ProcessRunner:
             os.set_blocking(self._fd, False)
         self._closing = False
         with self._lock:
-            self._buffer = bytearray(json.dumps(asdict(self.settings)).encode() + b"\n")
+            # Read under the lock that clock_changed takes: a change is either in these
+            # settings or sent after them, never lost in between.
+            self._buffer = bytearray(replace(self.settings, clock=self.clock.state()).to_line())
         self._drain_thread = threading.Thread(target=self._drain, name="bulkpdf-mock-jobs-in", daemon=True)
         self._drain_thread.start()
         self._wake.set()
@@ -124,6 +143,14 @@ class ProcessRunner:
                     self._process.stdin.close()
                 return
 
+    def _send(self, line: bytes) -> None:
+        """Queue one protocol line for the child (lock held)."""
+        self._buffer += line
+        if self._nonblocking:
+            self._flush()
+        else:
+            self._wake.set()
+
     def submit(self, job_id: str) -> None:
         with self._lock:
             if self._process is not None and self._process.poll() is not None:
@@ -133,19 +160,22 @@ class ProcessRunner:
                 self._closing = True
                 self._wake.set()
             else:
-                self._buffer += job_id.encode() + b"\n"
-                if self._nonblocking:
-                    self._flush()
-                else:
-                    self._wake.set()
+                self._send(job_id.encode() + b"\n")
                 return
         self._drain_thread.join(5)
         self.start()
 
+    def clock_changed(self, state: dict[str, Any]) -> None:
+        """Tell the child the server's clock moved (a child started later reads it in its settings)."""
+        with self._lock:
+            if self._process is not None and not self._closing:
+                self._send(orjson.dumps({"op": "clock", "state": state}) + b"\n")
+
     def stop(self, timeout: float = 30.0) -> None:
         if self._process is None:
             return
-        self._closing = True
+        with self._lock:
+            self._closing = True
         self._wake.set()
         self._drain_thread.join(timeout)
         try:
@@ -168,9 +198,7 @@ class ProcessRunner:
                     log.error("could not record job progress %r: %s", line[:200], error)
 
 
-def _apply(line: bytes, conn) -> None:
-    from .storage import Storage
-
+def _apply(line: bytes, conn: sqlite3.Connection) -> None:
     message = orjson.loads(line)
     if message["op"] == "update":
         Storage.update_job_in(conn, message["job"], **message["values"])
@@ -201,10 +229,6 @@ class PipeWrites:
 
 
 def child_main(stream=None) -> int:
-    from .jobs import JobRunner
-    from .storage import Storage
-    from .world import World, parse_document
-
     logging.basicConfig(level=logging.WARNING, format="bulkpdf mock jobs: %(message)s")
     stream = stream or sys.stdin.buffer
     out = os.fdopen(os.dup(1), "wb")
@@ -214,20 +238,22 @@ def child_main(stream=None) -> int:
     first = stream.readline()
     if not first:
         return 0
-    settings = WorkerSettings(**json.loads(first))
+    settings = WorkerSettings.from_line(first)
     storage = Storage(settings.db_path)
     world = World([parse_document(d) for d in settings.configured], open_world=settings.open_world)
-    runner = JobRunner(
-        storage, world, settings.data_dir,
-        documents_per_zip=settings.documents_per_zip, file_url_ttl=settings.file_url_ttl,
-        job_delay=settings.job_delay, workers=settings.workers, max_attempts=settings.max_attempts,
-        refresh_world=True, writes=PipeWrites(out),
-    )
+    clock = Clock.from_state(settings.clock)
+    runner = JobRunner(storage, world, settings.data_dir, settings.jobs, clock=clock,
+                       refresh_world=True, writes=PipeWrites(out))
     try:
         runner.start()
         for line in stream:
-            if line.strip():
-                runner.submit(line.strip().decode())
+            line = line.strip()
+            if line.startswith(b"{"):
+                message = orjson.loads(line)
+                if message.get("op") == "clock":
+                    clock.set_state(message["state"])
+            elif line:
+                runner.submit(line.decode())
     finally:
         runner.stop()
         storage.close()

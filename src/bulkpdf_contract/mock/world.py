@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple
 

@@ -1,0 +1,138 @@
+"""The outer ASGI layer: the headers Zuora puts on every response, and the configured 429 limits.
+
+It sits outside the routes because these headers belong to every answer, including a replayed
+idempotent response (which brings its own stored ``Zuora-Request-Id`` but gets this request's
+``Zuora-Track-Id`` echo and rate headers) and answers the routes never see (429).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from ..validators import validate_headers
+from .errors import ErrorCategory
+from .responses import error_response
+from .state import MockState
+
+# Zuora's production limits, reported in the headers (enforced only when configured).
+RATE_LIMIT_PER_MINUTE = 50000
+CONCURRENCY_LIMIT = 40
+RATE_WINDOW_SECONDS = 60
+_OWN_HEADERS = frozenset({
+    b"zuora-track-id", b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset",
+    b"concurrency-limit-type", b"concurrency-limit-limit", b"concurrency-limit-remaining",
+})
+
+
+@dataclass
+class _Usage:
+    """One request's standing against its token's limits (what the headers report)."""
+
+    requests: int  # in this token's current rate window, this one included
+    reset: int  # seconds until the window starts again
+    in_flight: int  # this token's requests being answered, this one included
+
+
+class MockApp:
+    """The app ``create_app`` returns: the Starlette app (``.app``; its state as ``.state``, the
+    mock's own as ``.state.mock``) inside the layer that adds ``Zuora-Request-Id``, the
+    ``Zuora-Track-Id`` echo and the rate/concurrency headers to every response, and enforces
+    the configured limits."""
+
+    def __init__(self, app: Starlette, state: MockState):
+        self.app = app
+        self.state = app.state
+        self.mock = state
+        self._contract = state.config.contract
+        self._windows: dict[str, list[float]] = {}
+        self._in_flight: dict[str, int] = {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request_id = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = request_id
+        track, key = self._track_id_and_key(scope)
+        requests, reset = self._count(key)
+        in_flight = self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        usage = _Usage(requests, reset, in_flight)
+        send_with_headers = self._adding_headers(send, request_id, track, usage)
+        try:
+            if scope["path"].startswith("/v1/") and self._over_limit(usage):
+                scope["app"] = self.app
+                response = error_response(
+                    Request(scope, receive), 429, ErrorCategory.RATE_LIMIT,
+                    "too many requests; retry after the time in Retry-After",
+                    headers={"Retry-After": str(max(1, reset))},
+                )
+                await response(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            self._in_flight[key] -= 1
+            if not self._in_flight[key]:
+                del self._in_flight[key]
+
+    def _track_id_and_key(self, scope) -> tuple[str | None, str]:
+        """The ``Zuora-Track-Id`` to echo (None: absent or invalid) and the limits' key (the
+        ``Authorization`` header)."""
+        track = auth = None
+        for name, value in scope["headers"]:
+            if name == b"zuora-track-id":
+                track = value.decode("latin-1")
+            elif name == b"authorization":
+                auth = value.decode("latin-1")
+        if track is not None and validate_headers({"Zuora-Track-Id": track}, contract=self._contract):
+            track = None  # an invalid ID is rejected (400) and not echoed: the echo must obey the spec too
+        return track, auth or ""
+
+    def _count(self, key: str) -> tuple[int, int]:
+        """Count a request in its token's window of the clock's minute: ``(requests, reset)``."""
+        now = self.mock.clock.now()
+        window = self._windows.get(key)
+        if window is None or now - window[0] >= RATE_WINDOW_SECONDS:
+            if len(self._windows) > 10000:
+                self._windows.clear()
+            window = self._windows[key] = [now, 0]
+        window[1] += 1
+        return int(window[1]), max(0, int(RATE_WINDOW_SECONDS - (now - window[0])))
+
+    def _over_limit(self, usage: _Usage) -> bool:
+        settings = self.mock.config.settings
+        return (settings.rate_limit is not None and usage.requests > settings.rate_limit) or (
+            settings.concurrency_limit is not None and usage.in_flight > settings.concurrency_limit
+        )
+
+    def _adding_headers(self, send, request_id: str, track: str | None, usage: _Usage):
+        settings = self.mock.config.settings
+        limit = settings.rate_limit or RATE_LIMIT_PER_MINUTE
+        concurrency = settings.concurrency_limit or CONCURRENCY_LIMIT
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                # Raw header pairs: a replayed response brings its own Zuora-Request-Id; any
+                # other value of the headers set here is replaced.
+                raw = [(k, v) for k, v in message.get("headers", []) if k not in _OWN_HEADERS]
+                if not any(k == b"zuora-request-id" for k, _ in raw):
+                    raw.append((b"zuora-request-id", request_id.encode()))
+                if track is not None:
+                    raw.append((b"zuora-track-id", track.encode("latin-1")))
+                raw += (
+                    (b"ratelimit-limit", b"%d" % limit),
+                    (b"ratelimit-remaining", b"%d" % max(0, limit - usage.requests)),
+                    (b"ratelimit-reset", b"%d" % usage.reset),
+                )
+                if message["status"] in (200, 400):
+                    raw += (
+                        (b"concurrency-limit-type", b"Default"),
+                        (b"concurrency-limit-limit", b"%d" % concurrency),
+                        (b"concurrency-limit-remaining", b"%d" % max(0, concurrency - usage.in_flight)),
+                    )
+                message = {**message, "headers": raw}
+            await send(message)
+
+        return send_with_headers
