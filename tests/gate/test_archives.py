@@ -8,7 +8,10 @@ import zipfile
 
 import pytest
 
-from bulkpdf_contract.gate.archives import INDEX_COLUMNS, file_name, index_entries, pdfs, read_index, zipped_pdfs
+from bulkpdf_contract.gate.archives import file_name, index_entries, pdfs, read_index, zipped_pdfs
+from bulkpdf_contract.spec import load_contract
+
+INDEX_COLUMNS = load_contract().index_columns
 
 ROW = dict(zip(INDEX_COLUMNS, ("A1", "Invoice", "INV-1", "2025-01-01", "a.pdf", "2025-01-02")))
 
@@ -35,7 +38,7 @@ def csv_index(*rows: dict[str, str]) -> bytes:
     ("index.csv", b"pdfFileName\r\na.pdf\r\n", ("unknown", [])),  # CSV without the six columns
 ])
 def test_read_index_judges_the_format_by_content(name, data, expected):
-    assert read_index(archive({name: data}), name) == expected
+    assert read_index(archive({name: data}), name, INDEX_COLUMNS) == expected
 
 
 def test_pdfs_and_index_entries_split_an_archive():

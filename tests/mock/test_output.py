@@ -9,12 +9,13 @@ import json
 import pypdf
 import pytest
 
-from bulkpdf_contract.mock.archive import INDEX_COLUMNS
 from bulkpdf_contract.mock.clock import Clock
 from bulkpdf_contract.spec import load_contract
 from bulkpdf_contract.validators import validate_response
 
 from mock_support import FROZEN_AT, ids, seed_request
+
+INDEX_COLUMNS = load_contract().index_columns
 
 
 def test_seed_request_produces_the_documented_zip_with_its_index(api):
@@ -186,3 +187,12 @@ def test_index_values_that_look_like_formulas_are_neutralised_in_csv(make_api, f
         row = json.loads(archive.read("index.json"))["_metadata"][0]
         assert row["accountNumber"] == doc["accountNumber"]
     assert archive.namelist()[1] == "-1.pdf"
+
+
+def test_index_rows_carry_exactly_the_contract_columns_in_order():
+    """The job process builds index rows without loading the spec: its keys must be the spec's."""
+    from bulkpdf_contract.mock.jobs import index_row
+    from bulkpdf_contract.mock.world import default_document
+
+    row = index_row(default_document("a" * 32, "Invoice"), "2024-01-01T00:00:00Z")
+    assert tuple(row) == INDEX_COLUMNS

@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from bulkpdf_contract.mock import Clock, create_app, run_server
-from bulkpdf_contract.mock.archive import INDEX_COLUMNS, Stopped, write_zip
+from bulkpdf_contract.mock.archive import Stopped, write_zip
+from bulkpdf_contract.spec import load_contract
 
 from mock_support import AUTH, FROZEN_AT, ids, seed_request
+
+INDEX_COLUMNS = load_contract().index_columns
 
 
 def first_pause_then_executing(api, clock, job_id, timeout=10.0):

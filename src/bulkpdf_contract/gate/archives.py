@@ -11,10 +11,6 @@ from urllib.parse import unquote, urlsplit
 
 import orjson
 
-INDEX_COLUMNS = ("accountNumber", "documentType", "documentNumber", "documentCreatedOn", "pdfFileName",
-                 "pdfFileCreatedOn")
-
-
 def file_name(url: str) -> str:
     """The file name a download URL ends in (``<fileName>_<n>.zip``)."""
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
@@ -28,8 +24,11 @@ def index_entries(archive: zipfile.ZipFile) -> list[str]:
     return [n for n in archive.namelist() if not n.lower().endswith(".pdf") and not n.endswith("/")]
 
 
-def read_index(archive: zipfile.ZipFile, entry: str) -> tuple[str, list[dict[str, str]]]:
-    """``("JSON"|"CSV"|"unknown", rows)`` of an index entry, judged by its content."""
+def read_index(
+    archive: zipfile.ZipFile, entry: str, columns: tuple[str, ...]
+) -> tuple[str, list[dict[str, str]]]:
+    """``("JSON"|"CSV"|"unknown", rows)`` of an index entry, judged by its content; a CSV index
+    is one whose header row is ``columns`` (the contract's index columns)."""
     raw = archive.read(entry)
     text = raw.decode("utf-8-sig", "replace")
     try:
@@ -40,8 +39,8 @@ def read_index(archive: zipfile.ZipFile, entry: str) -> tuple[str, list[dict[str
     except ValueError:
         pass
     rows = list(csv.reader(io.StringIO(text)))
-    if rows and tuple(c.strip() for c in rows[0]) == INDEX_COLUMNS:
-        return "CSV", [dict(zip(INDEX_COLUMNS, (c.strip() for c in row))) for row in rows[1:] if row]
+    if rows and tuple(c.strip() for c in rows[0]) == columns:
+        return "CSV", [dict(zip(columns, (c.strip() for c in row))) for row in rows[1:] if row]
     return "unknown", []
 
 

@@ -22,14 +22,6 @@ from typing import Iterable, Sequence
 
 import orjson
 
-INDEX_COLUMNS = (
-    "accountNumber",
-    "documentType",
-    "documentNumber",
-    "documentCreatedOn",
-    "pdfFileName",
-    "pdfFileCreatedOn",
-)
 INDEX_NAMES = {"JSON": "index.json", "CSV": "index.csv"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]")
@@ -52,13 +44,15 @@ def neutralise_cell(value: str) -> str:
 
 
 def render_index(rows: Sequence[dict[str, str]], index_format: str) -> bytes:
-    """The index file of one ZIP: ``{"_metadata": [...]}`` or CSV with the six columns."""
+    """The index file of one ZIP: ``{"_metadata": [...]}`` or CSV, the columns in the rows' key
+    order (:func:`.jobs.index_row` builds them in the contract's order, ``x-bulkpdf-index-columns``)."""
     if index_format == "JSON":
-        return orjson.dumps({"_metadata": [{c: row[c] for c in INDEX_COLUMNS} for row in rows]})
+        return orjson.dumps({"_metadata": list(rows)})
+    columns = list(rows[0]) if rows else []
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(INDEX_COLUMNS)
-    writer.writerows([neutralise_cell(str(row[c])) for c in INDEX_COLUMNS] for row in rows)
+    writer.writerow(columns)
+    writer.writerows([neutralise_cell(str(row[c])) for c in columns] for row in rows)
     return out.getvalue().encode("utf-8")
 
 

@@ -287,6 +287,8 @@ class JobRunner:
 
 
 def index_row(doc: Document, generated_on: str) -> dict[str, str]:
+    """A document's row of the index, keyed by the contract's index columns in their order (the
+    job process does not load the spec; a test holds the keys to ``Contract.index_columns``)."""
     return {
         "accountNumber": doc.accountNumber,
         "documentType": doc.docType,

@@ -200,6 +200,11 @@ class Contract:
     def max_inflated_bytes(self) -> int:
         return int(self.header_extension("Content-Encoding", "max-inflated-bytes"))
 
+    @functools.cached_property
+    def index_columns(self) -> tuple[str, ...]:
+        """The columns of a ZIP's index file, in order (JSON keys or the CSV header)."""
+        return tuple(self.property_schema("indexFileFormat")["x-bulkpdf-index-columns"])
+
     # -- job statuses: which end a job, and whether with output ---------------------------------
     def _status_extension(self, name: str) -> frozenset[str]:
         return frozenset(self.spec["components"]["schemas"]["JobStatus"][f"x-bulkpdf-{name}"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ..archives import INDEX_COLUMNS, file_name, index_entries, pdfs, read_index
+from ..archives import file_name, index_entries, pdfs, read_index
 from ..context import Broken, Context
 from ..registry import domain_check
 from ..standard_jobs import LARGE, OUTPUT_JOBS
@@ -86,12 +86,12 @@ def check_zip_index(ctx: Context) -> str:
             if len(entries) != 1:
                 raise Broken(f"{file_name(url)} of job {label!r} should hold one {wanted} index; it holds {entries}",
                              job.submit)
-            found, rows = read_index(archive, entries[0])
+            found, rows = read_index(archive, entries[0], ctx.contract.index_columns)
             if found != wanted:
                 raise Broken(f"job {label!r} asked for a {wanted} index; {file_name(url)} holds "
                              f"{entries[0]!r} in {found} format", job.submit)
             listed = sorted(r.get("pdfFileName", "") for r in rows)
-            if listed != sorted(pdfs(archive)) or any(set(INDEX_COLUMNS) - set(r) for r in rows):
+            if listed != sorted(pdfs(archive)) or any(set(ctx.contract.index_columns) - set(r) for r in rows):
                 raise Broken(f"the {wanted} index of {file_name(url)} (job {label!r}) does not list exactly its "
                              f"PDFs with the six columns", job.submit)
             seeded = {ctx.seeded[i]["pdfFileName"]: ctx.seeded[i] for i in job.expected if i in ctx.seeded}
