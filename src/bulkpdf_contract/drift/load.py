@@ -36,7 +36,7 @@ def read_spec(source: str, stdin: BinaryIO | None = None) -> tuple[Any, str]:
         except OSError as exc:
             raise DriftError(f"cannot read {label}: {exc.strerror or exc}") from None
     if len(data) > MAX_SPEC_BYTES:
-        raise DriftError(f"{label} is over {MAX_SPEC_BYTES // (1024 * 1024)} MiB")
+        raise DriftError(f"{label} is over {MAX_SPEC_BYTES:,} bytes")
     return parse_spec(data, label), label
 
 
