@@ -16,6 +16,7 @@ from bulkpdf_contract.cli import main
 from bulkpdf_contract.drift import KINDS, DriftError, check_drift, parse_spec, read_spec
 from bulkpdf_contract.drift import load as drift_load
 from bulkpdf_contract.spec import load_contract, spec_path
+from bulkpdf_contract.validators import validate_response
 
 DIFFERENCES = check_drift(published())
 
@@ -72,6 +73,12 @@ def test_request_id_now_has_zuoras_shape():
                 and "ErrorResponse" not in d.where]
     schema = load_contract().response_schema("POST", 400)["properties"]["requestId"]
     assert (schema["minLength"], schema["maxLength"], schema["format"]) == (36, 36, "uuid")
+    body = {"success": False, "reasons": [{"code": "51580020", "message": "no valid ID"}],
+            "requestId": "d4b8c683-04ff-407d-964a-a63ae7917483"}
+    headers = {"Zuora-Request-Id": body["requestId"]}
+    assert validate_response(400, body, headers) == []
+    findings = validate_response(400, {**body, "requestId": "req-1"}, headers)
+    assert [(f.rule, f.pointer) for f in findings] == [("schema.minLength", "/requestId")]
 
 
 def test_theirs_pointers_resolve_in_zuoras_file():
@@ -189,6 +196,11 @@ def test_a_missing_file_and_a_missing_argument_exit_2(tmp_path, capsys):
     assert code == 2 and "cannot read" in err
     code, _, err = run(capsys)
     assert code == 2 and "SPEC is required" in err
+    broken = tmp_path / "fragment.yaml"
+    broken.write_text("openapi: [\n", encoding="utf-8")
+    for fragment in (broken, tmp_path / "absent-fragment.yaml"):
+        code, out, err = run(capsys, str(FIXTURE), "--fragment", str(fragment))
+        assert (code, out) == (2, "") and err.startswith("bulkpdf drift: ")
 
 
 def test_a_dangling_ref_in_a_compared_part_exits_2(tmp_path, capsys):

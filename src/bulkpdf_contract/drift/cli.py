@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import yaml
+
 from ..spec import DecisionError, decisions_markdown, load_contract, spec_path
 from . import DriftError, check_drift, failed, read_spec
 from .report import FORMATS, as_github, as_json, as_markdown, as_text, summary
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         published, label = read_spec(args.spec)
         differences = check_drift(published, contract, label)
-    except (DriftError, DecisionError, OSError) as exc:
+    except (DriftError, DecisionError, OSError, yaml.YAMLError) as exc:  # yaml: a broken --fragment
         print(f"bulkpdf drift: {exc}", file=sys.stderr)
         return 2
     if args.format == "github":
