@@ -114,7 +114,7 @@ def _type(cmp: Comparison, mine: SchemaView, other: SchemaView, label: str) -> N
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)  # True and 1 stay apart
+    return json.dumps(value, sort_keys=True, default=str)  # True and 1 stay apart
 
 
 def _enum(cmp: Comparison, mine: SchemaView, other: SchemaView, label: str) -> None:
