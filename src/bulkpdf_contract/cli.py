@@ -22,6 +22,7 @@ COMMANDS = {
     "check": ("bulkpdf_contract.gate.cli", "check that a server keeps the contract (CI gate)"),
     "serve": ("bulkpdf_contract.mock.cli", "run the reference mock server"),
     "spec": ("bulkpdf_contract.cli", "print the spec fragment or a standalone JSON Schema from it"),
+    "drift": ("bulkpdf_contract.drift.cli", "compare the fragment with Zuora's published OpenAPI file"),
 }
 
 

@@ -17,6 +17,9 @@ from typing import Any
 
 import yaml
 
+from ..locate import split_pointer
+from .decisions import Decision, DecisionError, collect_decisions, decisions_markdown
+
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SPEC_FILE = "bulk-pdf.yaml"
 COLLECTION_PATH = "/v1/operations/bulk-pdf"
@@ -66,8 +69,8 @@ class Contract:
         """Follow a local ``$ref`` (repeatedly) to the node it names."""
         while isinstance(node, dict) and "$ref" in node:
             target: Any = self.spec
-            for part in node["$ref"].lstrip("#/").split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+            for part in split_pointer(node["$ref"][1:]):
+                target = target[int(part) if isinstance(target, list) else part]
             node = target
         return node
 
@@ -223,6 +226,26 @@ class Contract:
     def terminal_statuses(self) -> frozenset[str]:
         return self.succeeded_statuses | self.failed_statuses
 
+    # -- decisions: where the fragment deliberately differs from Zuora's published file --------
+    def decisions(self) -> tuple[Decision, ...]:
+        """Every decision record (``x-bulkpdf-decisions``), in the order of the fragment."""
+        if "decisions" not in self._cache:
+            self._cache["decisions"] = collect_decisions(self.spec)
+        return self._cache["decisions"]
+
+    def decision(self, ident: str) -> Decision:
+        """The decision with this id (KeyError for an unknown one)."""
+        for decision in self.decisions():
+            if decision.id == ident:
+                return decision
+        raise KeyError(ident)
+
+    def decision_covering(self, pointer: str) -> Decision | None:
+        """The decision that covers this fragment pointer, if any."""
+        if "covering" not in self._cache:
+            self._cache["covering"] = {p: d for d in self.decisions() for p in d.covers}
+        return self._cache["covering"].get(pointer)
+
     # -- examples ------------------------------------------------------------------------------
     def request_examples(self) -> dict[str, Any]:
         media = self.operation("POST")["requestBody"]["content"]["application/json"]
@@ -267,11 +290,14 @@ def load_spec() -> dict[str, Any]:
 
 __all__ = [
     "COLLECTION_PATH",
+    "Decision",
+    "DecisionError",
     "JOB_PATH",
     "TOKEN_PATH",
     "Contract",
     "canonical_header",
     "contract_from_dict",
+    "decisions_markdown",
     "load_contract",
     "load_spec",
     "spec_path",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..locate import pointer_of  # noqa: F401  (its home is locate; re-exported as validators.pointer_of)
+
 
 @dataclass(frozen=True, init=False)
 class Finding:
@@ -39,25 +41,6 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.pointer or '/'}"
         return f"{where}: {self.rule}: {self.message}"
-
-
-def escape_token(token: object) -> str:
-    text = str(token)
-    if "~" in text or "/" in text:
-        return text.replace("~", "~0").replace("/", "~1")
-    return text
-
-
-def pointer_of(parts) -> str:
-    """RFC 6901 pointer of a path given as keys and indexes."""
-    if not isinstance(parts, (tuple, list)):
-        parts = tuple(parts)
-    pointer = ""
-    for part in parts:
-        pointer += f"/{part}"
-    if "~" in pointer or pointer.count("/") > len(parts):  # a token needs escaping
-        return "".join("/" + escape_token(part) for part in parts)
-    return pointer
 
 
 def sort_findings(findings) -> list[Finding]:
