@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lint_support import ID_A, ID_B, VALID, lint_json, where, write
 
-from bulkpdf_contract.lint.positions import json_offsets, line_col, line_cols, split_pointer, yaml_node
+from bulkpdf_contract.lint.positions import json_offsets, line_col, line_cols, yaml_node
+from bulkpdf_contract.spec.pointers import split_pointer
 
 JSON_NESTED = """{
   "documents": [

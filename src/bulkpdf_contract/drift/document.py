@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from ..locate import is_index, pointer_of, split_pointer
+from ..spec.pointers import is_index, pointer_of, split_pointer
 
 MAX_REF_HOPS = 64
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from ..locate import split_pointer, yaml_position
+from ..lint.positions import yaml_position
+from ..spec.pointers import split_pointer
 from ..spec import spec_path
 from .model import Difference
 

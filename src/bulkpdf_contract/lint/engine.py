@@ -14,7 +14,8 @@ from ..spec import canonical_header
 from ..validators import Finding, pointer_of, validate_request
 from .findings import FileFinding, FileProblem
 from .parsing import Parsed, load, parse
-from .positions import json_offsets, line_cols, split_pointer, yaml_position
+from ..spec.pointers import split_pointer
+from .positions import json_offsets, line_cols, yaml_position
 from .reading import collect
 
 MAX_FINDINGS = 1000

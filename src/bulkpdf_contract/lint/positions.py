@@ -1,5 +1,4 @@
-"""JSON pointers: building and splitting them, and where one lands in the text of a JSON or
-YAML file, as 1-based line and column.
+"""Where a JSON pointer lands in the text of a JSON or YAML file, as 1-based line and column.
 
 The linter parses files with fast parsers that keep no positions (orjson, libyaml), and only
 comes here for a file that has findings: a clean file never pays for positions. A pointer that
@@ -15,39 +14,10 @@ import re
 from json.decoder import WHITESPACE, scanstring
 from typing import Any, Iterable, Sequence
 
+from ..spec.pointers import is_index
+
 _DECODER = json.JSONDecoder()
 Tokens = Sequence[str]
-
-
-def split_pointer(pointer: str) -> tuple[str, ...]:
-    """RFC 6901 ``/a~1b/0`` -> ``("a/b", "0")``."""
-    if not pointer:
-        return ()
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
-
-
-def escape_token(token: object) -> str:
-    text = str(token)
-    if "~" in text or "/" in text:
-        return text.replace("~", "~0").replace("/", "~1")
-    return text
-
-
-def pointer_of(parts) -> str:
-    """RFC 6901 pointer of a path given as keys and indexes."""
-    if not isinstance(parts, (tuple, list)):
-        parts = tuple(parts)
-    pointer = ""
-    for part in parts:
-        pointer += f"/{part}"
-    if "~" in pointer or pointer.count("/") > len(parts):  # a token needs escaping
-        return "".join("/" + escape_token(part) for part in parts)
-    return pointer
-
-
-def is_index(token: str) -> bool:
-    """An array index token: ASCII digits only (``str.isdigit`` also accepts ``"²"``)."""
-    return token.isascii() and token.isdigit()
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..locate import split_pointer
+from .pointers import split_pointer
 from .decisions import Decision, DecisionError, collect_decisions, decisions_markdown
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

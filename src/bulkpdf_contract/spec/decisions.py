@@ -25,7 +25,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
-from ..locate import is_index, pointer_of, split_pointer
+from .pointers import is_index, pointer_of, split_pointer
 
 EXTENSION = "x-bulkpdf-decisions"
 TEXT_FIELDS = ("zuora", "contract", "why")

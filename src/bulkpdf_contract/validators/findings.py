@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..locate import pointer_of  # noqa: F401  (its home is locate; re-exported as validators.pointer_of)
+from ..spec.pointers import pointer_of  # noqa: F401  (its home is spec.pointers; re-exported as validators.pointer_of)
 
 
 @dataclass(frozen=True, init=False)
