@@ -21,7 +21,7 @@ from .auth import DEFAULT_TOKEN
 from .config import MockSettings, resolve
 from .endpoint import endpoint, not_found
 from .middleware import MockApp
-from .routes import bulk_pdf, control, files
+from .routes import bulk_pdf, control, files, harness
 from .state import MockState
 from .world import World, load_documents
 
@@ -64,7 +64,7 @@ def create_app(
 
     routes = [
         Route(path, endpoint(handler), methods=None)
-        for path, handler in (*bulk_pdf.ROUTES, *control.ROUTES, *files.ROUTES, ("/{path:path}", not_found))
+        for path, handler in (*bulk_pdf.ROUTES, *control.ROUTES, *harness.ROUTES, *files.ROUTES, ("/{path:path}", not_found))
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.mock = state

@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--documents", type=Path, default=None, help="YAML file seeding the document world")
     parser.add_argument(
+        "--faults", type=Path, default=None,
+        help="YAML or JSON file of fault rules in force from the start (more over /_mock/faults)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn's log level; info logs every request (default: info)",
     )
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     tokens = args.token or [DEFAULT_TOKEN]
     try:
-        app = create_app(data_dir, tokens, args.documents, job_delay=args.job_delay)
+        app = create_app(data_dir, tokens, args.documents, job_delay=args.job_delay, faults=args.faults)
         app.state.mock.ensure_started()  # fail here, clearly, rather than on the first request
         app.state.mock.close()
     except (OSError, ValueError, RuntimeError) as exc:
@@ -55,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"bulkpdf mock server: http://{host}:{sock.getsockname()[1]}", file=sys.stderr)
     print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
     print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr, flush=True)
+    if len(app.state.mock.faults):
+        print(f"  fault rules: {len(app.state.mock.faults)} from {args.faults}", file=sys.stderr, flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", http=ZuoraH11Protocol))
     server.run(sockets=[sock])
     return 0

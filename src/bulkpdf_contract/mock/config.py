@@ -19,6 +19,7 @@ from typing import Any
 
 from ..spec import Contract, load_contract
 from .clock import Clock
+from .fault_rules import load_faults
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,14 @@ class MockSettings:
     """Runs of a job interrupted by a stop or crash before it is failed with a reason."""
     clock: Clock | None = None
     """The mock's time; default: a clock that follows the system clock."""
+    faults: Any = None
+    """Fault rules in force from the start: a list of rules, ``{faults: [...]}`` or a YAML/JSON
+    file (see :mod:`.faults`); more come and go over ``/_mock/faults``."""
+    journal_size: int = 5000
+    """Requests the journal keeps (the oldest go first); 0 keeps none."""
+    gzip_min_bytes: int | None = None
+    """JSON answers over this many bytes are gzipped when the client accepts gzip (default: the
+    contract's 1,000; 0 gzips every answer, which HTTP allows)."""
 
     @classmethod
     def from_keywords(cls, caller: str, keywords: dict[str, Any]) -> MockSettings:
@@ -107,7 +116,12 @@ def resolve(
         max_body_bytes=settings.max_body_bytes or contract.max_inflated_bytes,
         disabled_rules=frozenset(settings.disabled_rules),
         clock=settings.clock or Clock(),
+        faults=tuple(load_faults(settings.faults)) if settings.faults is not None else (),
+        gzip_min_bytes=contract.gzip_min_bytes if settings.gzip_min_bytes is None else settings.gzip_min_bytes,
     )
+    if isinstance(resolved.journal_size, bool) or not isinstance(resolved.journal_size, int) \
+            or resolved.journal_size < 0:
+        raise ValueError(f"journal_size must be a whole number of requests (0 keeps none), got {resolved.journal_size!r}")
     temporary = data_dir is None
     return MockConfig(
         settings=resolved,

@@ -13,12 +13,14 @@ import contextlib
 import functools
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..validators import validate_headers
 from .auth import authenticate
 from .errors import ApiError, ErrorCategory
+from .journal import note
 from .responses import raw_response
 from .state import MockState
 from .storage import IdempotencyRecord, StoredResponse
@@ -90,6 +92,9 @@ def replay(request: Request, key: str, record: IdempotencyRecord) -> Response:
             "wait and retry with the same key"
         ))
     stored = record.response
+    if stored.status == 200:  # the journal names the job a replay answers with
+        with contextlib.suppress(ValueError, AttributeError):
+            note(request.scope, job=orjson.loads(stored.body).get("jobId"))
     return raw_response(request, stored.status, stored.body, stored.headers)
 
 

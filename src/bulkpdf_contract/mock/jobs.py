@@ -27,6 +27,7 @@ from typing import Any, Iterator
 from .archive import Stopped, write_zip
 from .clock import Clock
 from .errors import ErrorCategory, reason
+from .faults import JobFault, job_fault_from_dict
 from .pdf import make_pdf
 from .storage import ACTIVE, Storage
 from .world import DEFAULT, Document, World, default_document, iso, parse_document
@@ -68,6 +69,8 @@ class _Plan:
     failed: list[tuple[str, str]] = field(default_factory=list)
     seeded: dict[str, Document] = field(default_factory=dict)
     generate: int = 0  # documents whose PDF is generated (generateMissingPDF)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # skipped by a PartialComplete fault
+    partial: bool = False  # a fault rule ends the job PartialComplete
 
 
 class JobRunner:
@@ -187,8 +190,14 @@ class JobRunner:
         if self.refresh_world:  # another process seeds documents: read them as this job starts
             self.world.seeded = {d["id"]: parse_document(d) for d in self.storage.seeded_documents()}
         self._pause()
-        plan = self._sort(job.pop("documents"), bool(job["generate_missing"]))
         attempts = job["attempts"] + 1
+        fault = job_fault_from_dict(job.get("fault"))
+        if fault is not None and self._held(job_id, fault, attempts):
+            return
+        plan = self._sort(job.pop("documents"), bool(job["generate_missing"]))
+        if fault is not None and fault.end == "PartialComplete":
+            keep = max(1, len(plan.usable) - fault.skip)  # at least one document is exported
+            plan.usable, plan.left_out, plan.partial = plan.usable[:keep], plan.usable[keep:], True
         if plan.archived and not job["ignore_archived"]:
             ids = ", ".join(i for _, i in plan.archived[:10]) + (" ..." if len(plan.archived) > 10 else "")
             self.writes.update_job(
@@ -217,6 +226,23 @@ class JobRunner:
         if delayed:
             self._step(job_id, "PostProcessing")
         self._finish(job_id, plan, files)
+
+    def _held(self, job_id: str, fault: JobFault, attempts: int) -> bool:
+        """Apply a fault rule's job action: hold the job *Submitted*, then *Executing*, for its
+        seconds of the clock; True when it ended the job (*Error*)."""
+        if fault.submitted_for and self.clock.wait(fault.submitted_for, self._stop):
+            raise Interrupted
+        if fault.executing_for or fault.end == "Error":
+            self.writes.update_job(job_id, status="Executing", step_status="TasksCreated", attempts=attempts)
+            if fault.executing_for and self.clock.wait(fault.executing_for, self._stop):
+                raise Interrupted
+        if fault.end != "Error":
+            return False
+        reasons = [{"code": code, "message": message} for code, message in fault.reasons] or [
+            reason(ErrorCategory.INTERNAL, "the job failed (a fault rule of the mock server ended it)")]
+        self.writes.update_job(job_id, status="Error", step_status="TasksCreated", attempts=attempts,
+                               finished_on=self.clock.now(), reasons=reasons)
+        return True
 
     def _sort(self, pairs: list[tuple[str, str]], generate_missing: bool) -> _Plan:
         """Which requested documents are exported, skipped as archived, or failed."""
@@ -248,13 +274,17 @@ class JobRunner:
             status = "PartialComplete"
             reasons = [reason(ErrorCategory.BUSINESS_RULE,
                               f"{len(plan.failed)} document(s) could not be exported; see failedDocuments")]
+        elif plan.partial:
+            status = "PartialComplete"
+            reasons = [reason(ErrorCategory.BUSINESS_RULE,
+                              f"{len(plan.left_out)} document(s) were skipped; see skippedDocuments")]
         else:
             status = "Completed"
         for f in files:
             f["expires_at"] = now + self.options.file_url_ttl
         self.writes.finish_job(
             job_id, files, status=status, step_status="PostProcessing", finished_on=now, reasons=reasons,
-            skipped=group_documents(plan.archived), failed=group_documents(plan.failed),
+            skipped=group_documents(plan.archived + plan.left_out), failed=group_documents(plan.failed),
         )
 
     def _write_zips(

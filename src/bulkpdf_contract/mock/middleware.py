@@ -1,8 +1,11 @@
-"""The outer ASGI layer: the headers Zuora puts on every response, and the configured 429 limits.
+"""The outer ASGI layer: the headers Zuora puts on every response, the configured 429 limits,
+and the test harness's hold on every request: its journal entry and the fault rules that act on it.
 
 It sits outside the routes because these headers belong to every answer, including a replayed
 idempotent response (which brings its own stored ``Zuora-Request-Id`` but gets this request's
-``Zuora-Track-Id`` echo and rate headers) and answers the routes never see (429).
+``Zuora-Track-Id`` echo and rate headers) and answers the routes never see (429, a fault's).
+The journal records outside the headers (what the client got); faults act inside them (a
+fault's 429 carries Zuora's headers). The mechanics of both are in :mod:`.wire`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from starlette.requests import Request
 
 from ..validators import validate_headers
 from .errors import ErrorCategory
+from .faults import NO_FAULT, Disconnect, Plan
+from .journal import note
 from .responses import error_response
 from .state import MockState
+from .wire import ConnectionDropped, Cut, Recording, classify, fault_response, is_harness, retry_after
 
 # Zuora's production limits, reported in the headers (enforced only when configured).
 RATE_LIMIT_PER_MINUTE = 50000
@@ -35,6 +41,7 @@ class _Usage:
     requests: int  # in this token's current rate window, this one included
     reset: int  # seconds until the window starts again
     in_flight: int  # this token's requests being answered, this one included
+    exhausted: bool = False  # a fault's 429: nothing remains until ``reset``
 
 
 class MockApp:
@@ -54,28 +61,73 @@ class MockApp:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        path = scope["path"]
+        if is_harness(path):
+            return await self._answer(scope, receive, send, NO_FAULT, None, "control")
+        kind = classify(path)
+        recording = None
+        entry = self.mock.journal.begin(kind, scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
+                                        scope["headers"], self.mock.clock.now())
+        if entry is not None:
+            recording = Recording(self.mock.journal, entry, self.mock.config.settings.max_body_bytes)
+            receive = await recording.read_ahead(scope, receive)
+            send = recording.wrap(send)
+        plan = self.mock.faults.plan(scope["method"], path)
+        if entry is not None:
+            entry.faults = list(plan.rules)
+        cut = Cut(plan.cut, scope) if plan.cut is not None else None
+        try:
+            await self._answer(scope, receive, send, plan, cut, kind)
+        finally:
+            if recording is not None:
+                await recording.finish(scope, self._contract, cut.outcome if cut is not None else None)
+
+    async def _answer(self, scope, receive, send, plan: Plan, cut: Cut | None, kind: str) -> None:
         request_id = str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
         track, key = self._track_id_and_key(scope)
         requests, reset = self._count(key)
         in_flight = self._in_flight[key] = self._in_flight.get(key, 0) + 1
         usage = _Usage(requests, reset, in_flight)
-        send_with_headers = self._adding_headers(send, request_id, track, usage)
         try:
+            if plan.advance:
+                self.mock.clock.advance(plan.advance)
+            if plan.delay:
+                await self.mock.clock.sleep(plan.delay)
+            if plan.respond is not None and plan.respond.status == 429:
+                usage.exhausted, usage.reset = True, retry_after(plan.respond)
+            send_with_headers = self._adding_headers(send, request_id, track, usage)
+            scope["app"] = self.app
             if scope["path"].startswith("/v1/") and self._over_limit(usage):
-                scope["app"] = self.app
                 response = error_response(
                     Request(scope, receive), 429, ErrorCategory.RATE_LIMIT,
                     "too many requests; retry after the time in Retry-After",
                     headers={"Retry-After": str(max(1, reset))},
                 )
                 await response(scope, receive, send_with_headers)
+            elif plan.respond is not None:
+                await fault_response(Request(scope, receive), kind, plan.respond)(scope, receive, send_with_headers)
             else:
-                await self.app(scope, receive, send_with_headers)
+                if plan.job is not None:
+                    note(scope, job_fault=plan.job.to_dict())
+                await self._handle(scope, receive, send_with_headers, cut)
         finally:
             self._in_flight[key] -= 1
             if not self._in_flight[key]:
                 del self._in_flight[key]
+
+    async def _handle(self, scope, receive, send, cut: Cut | None) -> None:
+        """The app's answer, or what a ``disconnect``/``truncate`` rule leaves of it."""
+        if cut is None:
+            return await self.app(scope, receive, send)
+        try:
+            if not (isinstance(cut.action, Disconnect) and not cut.action.effect):
+                await self.app(scope, receive, cut.wrap(send))
+            if isinstance(cut.action, Disconnect):
+                await cut.drop()
+        except ConnectionDropped:
+            if cut.connection is None:  # in-process: the caller sees the lost connection
+                raise
 
     def _track_id_and_key(self, scope) -> tuple[str | None, str]:
         """The ``Zuora-Track-Id`` to echo (None: absent or invalid) and the limits' key (the
@@ -123,7 +175,7 @@ class MockApp:
                     raw.append((b"zuora-track-id", track.encode("latin-1")))
                 raw += (
                     (b"ratelimit-limit", b"%d" % limit),
-                    (b"ratelimit-remaining", b"%d" % max(0, limit - usage.requests)),
+                    (b"ratelimit-remaining", b"%d" % (0 if usage.exhausted else max(0, limit - usage.requests))),
                     (b"ratelimit-reset", b"%d" % usage.reset),
                 )
                 if message["status"] in (200, 400):

@@ -36,7 +36,7 @@ def raw_response(request: Request, status: int, body: bytes, headers: dict[str, 
     """A JSON response, gzipped when asked for and over the contract's threshold."""
     headers = {"Content-Type": JSON_TYPE, **(headers or {})}
     headers["Vary"] = "Accept-Encoding"
-    if len(body) > request.app.state.mock.config.contract.gzip_min_bytes and accepts_gzip(request):
+    if len(body) > request.app.state.mock.config.settings.gzip_min_bytes and accepts_gzip(request):
         body = gzip.compress(body, compresslevel=6, mtime=0)
         headers["Content-Encoding"] = "gzip"
     return Response(body, status_code=status, headers=headers)

@@ -6,6 +6,7 @@ before the server starts and no other process can take the port in between.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -21,6 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .errors import ErrorCategory, error_body, reason
 from .responses import JSON_TYPE
+from .wire import CONNECTION_EXTENSION
 
 
 @dataclass
@@ -46,10 +48,44 @@ class RunningServer:
             self.thread.join(timeout)
 
 
+class Connection:
+    """One TCP connection, as the ``bulkpdf.connection`` scope extension: what a fault needs to
+    drop it (:mod:`.wire`). ASGI has no way to close a connection without answering."""
+
+    def __init__(self, transport: asyncio.Transport):
+        self._transport = transport
+        self._lost = asyncio.Event()
+
+    async def drop(self, timeout: float = 5.0) -> None:
+        """Close it (what was written so far still goes out) and wait until the server saw it
+        close, so uvicorn neither answers nor reports the unfinished response."""
+        self._transport.close()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._lost.wait(), timeout)
+
+    def lost(self) -> None:
+        self._lost.set()
+
+
 class ZuoraH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, except that a request h11 refuses to parse (CR, LF or NUL in
     a header value, headers over h11's size limit) gets Zuora's error body and a
-    ``Zuora-Request-Id`` like every other answer, not uvicorn's text/plain "Invalid HTTP request"."""
+    ``Zuora-Request-Id`` like every other answer, not uvicorn's text/plain "Invalid HTTP request";
+    and that each request's scope carries its :class:`Connection` (``bulkpdf.connection``)."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._bulkpdf_connection = Connection(transport)
+
+    def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        self._bulkpdf_connection.lost()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        # A request's task starts only when this returns: its scope gets the extension in time.
+        if self.scope is not None:
+            self.scope.setdefault("extensions", {})[CONNECTION_EXTENSION] = self._bulkpdf_connection
 
     def send_400_response(self, msg: str) -> None:
         request_id = str(uuid.uuid4())

@@ -1,5 +1,5 @@
 """What one mock server owns at run time: its data directory, database, document world, job
-runner and clock.
+runner and clock, and its test harness: the fault rules in force and the request journal.
 
 Start-up is lazy and idempotent (:meth:`MockState.ensure_started`): the ASGI lifespan calls it,
 and so does the first request, because in-process clients such as httpx's ``ASGITransport`` do
@@ -19,6 +19,8 @@ from typing import IO, Any
 
 from .clock import Clock
 from .config import MockConfig
+from .faults import FaultSet
+from .journal import Journal
 from .jobs import JobOptions, JobRunner
 from .storage import GroupCommit, Storage
 from .worker import ProcessRunner, WorkerSettings
@@ -40,6 +42,8 @@ class MockState:
         self.storage: Storage | None = None
         self.runner: JobRunner | ProcessRunner | None = None
         self.commits: GroupCommit | None = None  # request writes sharing a transaction
+        self.faults = FaultSet(list(config.settings.faults))  # the rules in force (see .faults)
+        self.journal = Journal(config.settings.journal_size)  # every request received (see .journal)
         self.started = False
         self._lock = threading.Lock()
         self._lock_file: IO[str] | None = None

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     failed BLOB,
     reasons BLOB,
     attempts INTEGER NOT NULL DEFAULT 0,
-    finished_on REAL
+    finished_on REAL,
+    fault BLOB
 );
 CREATE TABLE IF NOT EXISTS files (
     job_id TEXT NOT NULL,
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 ACTIVE = ("Submitted", "Executing")
-_JSON_COLUMNS = ("documents", "skipped", "failed", "reasons")
+_JSON_COLUMNS = ("documents", "skipped", "failed", "reasons", "fault")
+_ADDED_COLUMNS = {"fault": "BLOB"}  # columns newer than the oldest data directories (added at start-up)
 
 
 @dataclass
@@ -107,7 +109,12 @@ class Storage:
         self._conn_lock = threading.Lock()
         self._generation = 0
         with self._write_lock:
-            self.connection().executescript(SCHEMA)
+            conn = self.connection()
+            conn.executescript(SCHEMA)
+            present = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+            for column, kind in _ADDED_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
 
     # -- connections ---------------------------------------------------------------------------
     def connection(self) -> sqlite3.Connection:

@@ -132,18 +132,8 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
     """
     where = "documents"
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        where = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read the documents file {path}: {exc}") from None
-        import yaml
-
-        try:
-            source = yaml.load(text, Loader=_yaml_loader())
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path} is not valid YAML: {exc}") from None
+        where = str(source)
+        source = read_data_file(Path(source), "documents", _yaml_loader())
     open_world = None
     if isinstance(source, Mapping):
         unknown = sorted(set(source) - {"documents", "openWorld"})
@@ -154,6 +144,22 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
             raise ValueError(f"{where}: 'openWorld' must be true or false")
         source = source.get("documents", [])
     return parse_documents(source, where), open_world
+
+
+def read_data_file(path: Path, what: str, loader: Any = None) -> Any:
+    """The data of a YAML (or JSON) file, read with ``loader`` (default: PyYAML's safe one);
+    ValueError naming the file when it cannot be read or parsed. (PyYAML is imported here: the
+    job process never reads files.)"""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the {what} file {path}: {exc}") from None
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=loader or yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path} is not valid YAML: {exc}") from None
 
 
 def _yaml_loader():

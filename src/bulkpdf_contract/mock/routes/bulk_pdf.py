@@ -29,6 +29,7 @@ from .. import idempotency
 from ..auth import authenticate
 from ..body import check_content_type, content_coding, inflate, parse_json, read_limited
 from ..errors import ApiError, ErrorCategory, Reason, method_not_allowed
+from ..journal import note, note_of
 from ..responses import JSON_TYPE, error_payload, json_response, raw_response, request_id
 from ..state import MockState
 from ..storage import StoredResponse
@@ -72,6 +73,7 @@ async def collection(request: Request) -> Response:
     if earlier is not None:
         return earlier
     if job is not None:
+        note(request.scope, job=job["id"], job_created=True)
         state.runner.submit(job["id"])
     return raw_response(request, stored.status, stored.body, stored.headers)
 
@@ -92,6 +94,7 @@ async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict
         findings = await anyio.to_thread.run_sync(_validate_body, state, body, headers)
     else:
         findings = _validate_body(state, body, headers)
+    note(request.scope, findings=findings)
     reasons = finding_reasons(findings, settings.disabled_rules)
     if reasons:
         raise ApiError.with_reasons(400, reasons)
@@ -122,6 +125,9 @@ async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict
         "created_by": user,
         "documents": usable,
     }
+    fault = note_of(request.scope).get("job_fault")  # a fault rule's job action (see ..faults)
+    if fault is not None:
+        job["fault"] = fault
     return 200, {"jobId": job["id"], "invalidIds": invalid, "success": True}, job
 
 
@@ -149,6 +155,7 @@ async def job_resource(request: Request) -> Response:
     state: MockState = request.app.state.mock
     tenant, _ = authenticate(request)
     findings = validate_request(None, request.headers.items(), "GET", contract=state.config.contract)
+    note(request.scope, findings=findings)
     reasons = finding_reasons(findings, state.config.settings.disabled_rules)
     if reasons:
         return json_response(request, 400, error_payload(request, reasons))
@@ -156,6 +163,7 @@ async def job_resource(request: Request) -> Response:
     job = state.storage.job(job_id, tenant)
     if job is None:
         raise ApiError(404, ErrorCategory.NOT_FOUND, f"no bulk PDF job {job_id!r} exists for this tenant")
+    note(request.scope, job=job_id, job_status=job["status"])
     return json_response(request, 200, job_payload(request, job, state.storage.files(job_id)))
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from ..journal import note
 from ..responses import s3_error
 from ..state import MockState
 
@@ -31,6 +32,7 @@ async def download(request: Request) -> Response:
     record = state.storage.file_by_token(request.path_params["token"])
     if record is None or record["name"] != request.path_params["name"]:
         return s3_error(403, "AccessDenied", "Access Denied")
+    note(request.scope, job=record["job_id"])
     if state.clock.now() >= record["expires_at"]:
         return s3_error(403, "AccessDenied", "Request has expired")
     path = state.data_dir / record["path"]
