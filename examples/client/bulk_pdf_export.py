@@ -7,12 +7,24 @@ the toolkit.
     exporter = BulkPdfExporter("https://rest.apisandbox.zuora.com", token)
     result = exporter.export({"Invoice": invoice_ids}, "invoices-2024-01", Path("out"))
     result.pdfs  # the extracted PDF files, ZIP by ZIP
+
+Run as a program (``python bulk_pdf_export.py``) it exports one request from the environment,
+the way ``bulkpdf check-client`` runs a client: ``BULKPDF_URL``, ``BULKPDF_TOKEN`` (or OAuth
+client credentials ``BULKPDF_CLIENT_ID``, ``BULKPDF_CLIENT_SECRET`` and ``BULKPDF_TOKEN_URL``),
+``BULKPDF_REQUEST`` (a JSON file with the request body) and ``BULKPDF_OUTPUT`` (where the ZIP
+files go, under the names their URLs end with). Exit 0 when the job's ZIPs are all downloaded,
+1 when the job fails or the server refuses, 2 for a missing setting.
 """
 
 from __future__ import annotations
 
+import argparse
+import email.utils
 import gzip
 import json
+import os
+import sys
+import threading
 import time
 import uuid
 import zipfile
@@ -23,9 +35,11 @@ from typing import Any, Callable, Mapping, Sequence
 import requests
 
 API_PATH = "/v1/operations/bulk-pdf"
+TOKEN_PATH = "/oauth/token"
 SUCCEEDED = frozenset({"Completed", "PartialComplete"})
 FAILED = frozenset({"Error", "Aborted", "Cancelled"})
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
+DOWNLOAD_ATTEMPTS = 4
 
 
 class ExportError(Exception):
@@ -60,6 +74,63 @@ class ExportFailed(ExportError):
 
 class ExportTimeout(ExportError):
     """The job was still running when the client's timeout ran out."""
+
+
+class OAuthToken:
+    """Bearer tokens from Zuora's ``POST /oauth/token`` (client credentials), fetched when first
+    needed, again shortly before ``expires_in`` runs out, and whenever the server says the
+    token is no longer valid (:meth:`renew`)."""
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str, *,
+                 session: requests.Session | None = None, margin: float = 60.0) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.session = session or requests.Session()
+        self.margin = margin
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> str:
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires:
+                self._fetch()
+            return self._token
+
+    def renew(self, rejected: str) -> str:
+        """A new token after the server refused ``rejected`` (unless one was fetched meanwhile)."""
+        with self._lock:
+            if self._token == rejected:
+                self._fetch()
+            return self._token
+
+    def _fetch(self) -> None:
+        form = {"client_id": self.client_id, "client_secret": self.client_secret, "grant_type": "client_credentials"}
+        for attempt in range(4):
+            response = self.session.post(self.token_url, data=form, timeout=60)
+            if response.status_code in (429, 500, 502, 503, 504) and attempt < 3:
+                time.sleep(_retry_after(response) or 2**attempt)
+                continue
+            break
+        if response.status_code != 200:
+            raise ExportRejected(response)
+        body = response.json()
+        self._token = body["access_token"]
+        lifetime = float(body.get("expires_in") or 3600)
+        self._expires = time.monotonic() + max(lifetime - self.margin, lifetime / 2)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (a number or an HTTP date), None without one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -118,13 +189,19 @@ def _by_type(groups: Any) -> dict[str, list[str]]:
 
 
 class BulkPdfExporter:
-    """Talks to one Zuora tenant (or the bulkpdf mock) with one bearer token."""
+    """Talks to one Zuora tenant (or the bulkpdf mock) with a bearer token, or with OAuth client
+    credentials (``oauth``: an :class:`OAuthToken`, renewed when the server refuses a token).
+
+    Polls start ``poll_interval`` seconds apart (at least a second: Zuora asks to wait a few
+    seconds between polls) and grow to ``max_poll_interval``; refused calls are retried with
+    the same Idempotency-Key, after the server's ``Retry-After`` when it sends one."""
 
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | None = None,
         *,
+        oauth: OAuthToken | None = None,
         session: requests.Session | None = None,
         entity_id: str | None = None,
         timeout: float = 1800.0,
@@ -134,9 +211,12 @@ class BulkPdfExporter:
         retry_wait: float = 1.0,
         compress_over: int = 16 * 1024,
     ) -> None:
+        if (token is None) == (oauth is None):
+            raise ValueError("give either a bearer token or OAuth client credentials")
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.oauth = oauth
+        self.token = token
         if entity_id:
             self.session.headers["Zuora-Entity-Ids"] = entity_id
         self.timeout = timeout
@@ -185,8 +265,12 @@ class BulkPdfExporter:
             headers["Content-Encoding"] = "gzip"
         if track_id is not None:
             headers["Zuora-Track-Id"] = track_id
+        headers["Authorization"] = f"Bearer {self._token()}"
         request = requests.Request("POST", self.base_url + API_PATH, data=data, headers=headers)
         return self.session.prepare_request(request)
+
+    def _token(self) -> str:
+        return self.oauth.current() if self.oauth is not None else self.token
 
     # -- the workflow -----------------------------------------------------------------------------
     def submit(
@@ -198,17 +282,18 @@ class BulkPdfExporter:
     ) -> Submitted:
         """Create the job. Retries (with the same Idempotency-Key, so at most one job) on 409/429/5xx."""
         key = idempotency_key or str(uuid.uuid4())
-        prepared = self.prepare(body, idempotency_key=key, track_id=track_id)
-        response = self._send(lambda: self.session.send(prepared, timeout=60))
+        response = self._send(
+            lambda: self.session.send(self.prepare(body, idempotency_key=key, track_id=track_id), timeout=60)
+        )
         payload = response.json()
         if not payload.get("success", False):
             raise ExportRejected(response)
         return Submitted(payload["jobId"], list(payload.get("invalidIds") or []), key)
 
     def status(self, job_id: str) -> Job:
-        response = self._send(
-            lambda: self.session.get(f"{self.base_url}{API_PATH}/{job_id}", timeout=60)
-        )
+        response = self._send(lambda: self.session.get(
+            f"{self.base_url}{API_PATH}/{job_id}", headers={"Authorization": f"Bearer {self._token()}"}, timeout=60,
+        ))
         return Job.from_body(response.json())
 
     def wait(self, job_id: str, on_poll: Callable[[Job], None] | None = None) -> Job:
@@ -226,10 +311,11 @@ class BulkPdfExporter:
             if time.monotonic() + interval > deadline:
                 raise ExportTimeout(f"job {job_id} still {job.status} after {self.timeout:g} s")
             time.sleep(interval)
-            interval = min(interval * 2, self.max_poll_interval)
+            interval = min(interval * 1.5, self.max_poll_interval)
 
     def download(self, job: Job, target_dir: Path) -> list[Path]:
-        """Each ZIP of the job into ``target_dir``, written under a temporary name first."""
+        """Each ZIP of the job into ``target_dir``, under the name its URL ends with: written
+        under a temporary name first, resumed where a broken transfer stopped, checked whole."""
         target_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         for url in job.file_urls:
@@ -238,19 +324,40 @@ class BulkPdfExporter:
                 raise ExportError(f"{url} does not name a ZIP file")
             path = target_dir / name
             part = path.with_name(path.name + ".part")
-            # Pre-signed URL: no Authorization (S3 refuses a second authentication).
-            with self.session.get(url, headers={"Authorization": None}, stream=True, timeout=300) as r:
-                if r.status_code != 200:
-                    raise ExportError(f"downloading {name} failed with {r.status_code}")
-                with part.open("wb") as out:
-                    for chunk in r.iter_content(chunk_size=1 << 16):
-                        out.write(chunk)
-            if not zipfile.is_zipfile(part):
+            self._fetch(url, part)
+            with zipfile.ZipFile(part) as archive:
+                broken = archive.testzip()
+            if broken is not None:
                 part.unlink()
-                raise ExportError(f"{name} is not a ZIP file")
+                raise ExportError(f"{name} is damaged: {broken} fails its CRC check")
             part.replace(path)
             paths.append(path)
         return paths
+
+    def _fetch(self, url: str, part: Path) -> None:
+        """Download ``url`` into ``part``, resuming with a Range request after a broken transfer."""
+        part.unlink(missing_ok=True)
+        for attempt in range(DOWNLOAD_ATTEMPTS):
+            have = part.stat().st_size if part.exists() else 0
+            # Pre-signed URL: no Authorization (S3 refuses a second authentication).
+            headers = {"Authorization": None, **({"Range": f"bytes={have}-"} if have else {})}
+            try:
+                with self.session.get(url, headers=headers, stream=True, timeout=300) as r:
+                    if r.status_code == 416 and have:  # nothing left to fetch
+                        return
+                    if r.status_code not in (200, 206):
+                        raise ExportError(f"downloading {part.stem} failed with {r.status_code}")
+                    expected = _total_size(r, have)
+                    with part.open("ab" if r.status_code == 206 else "wb") as out:
+                        for chunk in r.iter_content(chunk_size=1 << 16):
+                            out.write(chunk)
+                if expected is None or part.stat().st_size == expected:
+                    return
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                pass
+            if attempt < DOWNLOAD_ATTEMPTS - 1:
+                time.sleep(self.retry_wait * attempt)
+        raise ExportError(f"downloading {part.stem} kept breaking off after {DOWNLOAD_ATTEMPTS} attempts")
 
     @staticmethod
     def unzip(zip_path: Path, target_dir: Path) -> list[Path]:
@@ -287,6 +394,10 @@ class BulkPdfExporter:
 
     # -- transport ----------------------------------------------------------------------------------
     def _send(self, send: Callable[[], requests.Response]) -> requests.Response:
+        """``send()`` until it succeeds: retried on connection errors and RETRY_STATUSES (each
+        call of ``send`` builds the request anew, with the same Idempotency-Key), and once with
+        a new OAuth token when the server refuses the token."""
+        renewed = False
         for attempt in range(self.retries + 1):
             try:
                 response = send()
@@ -295,11 +406,73 @@ class BulkPdfExporter:
                     raise
                 time.sleep(self.retry_wait * 2**attempt)
                 continue
+            if response.status_code == 401 and self.oauth is not None and not renewed:
+                sent = response.request.headers.get("Authorization", "").partition(" ")[2]
+                self.oauth.renew(sent)
+                renewed = True
+                continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                wait = response.headers.get("Retry-After", "")
-                time.sleep(float(wait) if wait.isdigit() else self.retry_wait * 2**attempt)
+                time.sleep(self._retry_delay(response, attempt))
                 continue
             if response.status_code != 200:
                 raise ExportRejected(response)
             return response
-        raise AssertionError("unreachable")
+        raise ExportError(f"gave up after {self.retries + 1} attempts")
+
+    def _retry_delay(self, response: requests.Response, attempt: int) -> float:
+        """The server's Retry-After when it sends one, else a growing wait."""
+        wait = _retry_after(response)
+        return wait if wait is not None else self.retry_wait * 2**attempt
+
+
+def _total_size(response: requests.Response, have: int) -> int | None:
+    """The whole file's size from a 200's Content-Length or a 206's Content-Range."""
+    if response.status_code == 206:
+        total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
+# -- the program ---------------------------------------------------------------------------------------
+def _exporter_from_env(env: Mapping[str, str], args: argparse.Namespace) -> BulkPdfExporter:
+    url = env["BULKPDF_URL"]
+    options = {"timeout": args.timeout, "poll_interval": args.poll_interval}
+    if env.get("BULKPDF_CLIENT_ID"):
+        oauth = OAuthToken(env.get("BULKPDF_TOKEN_URL") or url.rstrip("/") + TOKEN_PATH,
+                           env["BULKPDF_CLIENT_ID"], env["BULKPDF_CLIENT_SECRET"])
+        return BulkPdfExporter(url, oauth=oauth, **options)
+    return BulkPdfExporter(url, env["BULKPDF_TOKEN"], **options)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Export the request of ``BULKPDF_REQUEST`` into ``BULKPDF_OUTPUT`` (see the module doc)."""
+    parser = argparse.ArgumentParser(description="Export one bulk PDF request (settings from BULKPDF_* variables)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds the job may take (default 1800)")
+    parser.add_argument("--poll-interval", type=float, default=1.0, help="first wait between polls (default 1 s)")
+    args = parser.parse_args(argv)
+    env = os.environ if env is None else env
+    missing = [name for name in ("BULKPDF_URL", "BULKPDF_REQUEST", "BULKPDF_OUTPUT") if not env.get(name)]
+    if not env.get("BULKPDF_TOKEN") and not (env.get("BULKPDF_CLIENT_ID") and env.get("BULKPDF_CLIENT_SECRET")):
+        missing.append("BULKPDF_TOKEN (or BULKPDF_CLIENT_ID and BULKPDF_CLIENT_SECRET)")
+    if missing:
+        print(f"bulk_pdf_export: set {', '.join(missing)}", file=sys.stderr)
+        return 2
+    body = json.loads(Path(env["BULKPDF_REQUEST"]).read_text(encoding="utf-8"))
+    exporter = _exporter_from_env(env, args)
+    try:
+        submitted = exporter.submit(body)
+        job = exporter.wait(submitted.job_id)
+        zips = exporter.download(job, Path(env["BULKPDF_OUTPUT"]))
+    except ExportError as exc:
+        print(f"bulk_pdf_export: {exc}", file=sys.stderr)
+        return 1
+    print(f"job {job.job_id} {job.status}: {len(zips)} ZIP file(s) in {env['BULKPDF_OUTPUT']}")
+    for kind, documents in (("skipped", job.skipped), ("failed", job.failed)):
+        for doc_type, ids in documents.items():
+            print(f"  {len(ids)} {doc_type} document(s) {kind}: {', '.join(ids[:5])}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

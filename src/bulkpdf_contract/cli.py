@@ -20,6 +20,8 @@ from . import __version__
 COMMANDS = {
     "lint": ("bulkpdf_contract.lint.cli", "lint request payload files (JSON or YAML) against the contract"),
     "check": ("bulkpdf_contract.gate.cli", "check that a server keeps the contract (CI gate)"),
+    "check-client": ("bulkpdf_contract.gate.client_cli",
+                     "check that a client copes with everything the server can answer"),
     "serve": ("bulkpdf_contract.mock.cli", "run the reference mock server"),
     "spec": ("bulkpdf_contract.cli", "print the spec fragment or a standalone JSON Schema from it"),
     "drift": ("bulkpdf_contract.drift.cli", "compare the fragment with Zuora's published OpenAPI file"),
@@ -28,7 +30,8 @@ COMMANDS = {
 
 def _usage() -> str:
     lines = ["usage: bulkpdf COMMAND [OPTIONS]", "", "commands:"]
-    lines += [f"  {name:<7} {help_}" for name, (_, help_) in COMMANDS.items()]
+    width = max(map(len, COMMANDS))
+    lines += [f"  {name:<{width}} {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run 'bulkpdf COMMAND --help' for the options of one command."]
     return "\n".join(lines)
 

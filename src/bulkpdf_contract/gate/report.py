@@ -115,20 +115,23 @@ def summary_table(results: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def write_junit(results: list[CheckResult], path: str | Path, *, elapsed: float, target: str) -> None:
-    """One ``<testcase>`` per check; a failure carries its message and curl line."""
-    suite = ET.Element("testsuite", {
-        "name": "bulkpdf-check",
+def write_junit(
+    results: list[CheckResult], path: str | Path, *, elapsed: float, target: str, suite: str = "bulkpdf-check"
+) -> None:
+    """One ``<testcase>`` per check (per scenario for ``bulkpdf check-client``, ``suite``
+    bulkpdf-check-client); a failure carries its message, notes and curl line."""
+    element = ET.Element("testsuite", {
+        "name": suite,
         "tests": str(len(results)),
         "failures": str(sum(r.failed for r in results)),
         "errors": "0",
         "skipped": str(sum(r.status == SKIPPED for r in results)),
         "time": f"{elapsed:.3f}",
     })
-    props = ET.SubElement(suite, "properties")
+    props = ET.SubElement(element, "properties")
     ET.SubElement(props, "property", {"name": "target", "value": target})
     for r in results:
-        case = ET.SubElement(suite, "testcase", {
+        case = ET.SubElement(element, "testcase", {
             "classname": f"bulkpdf.{r.source}", "name": r.name, "time": f"{r.duration:.3f}",
         })
         if r.failed:
@@ -140,7 +143,7 @@ def write_junit(results: list[CheckResult], path: str | Path, *, elapsed: float,
         elif r.status == SKIPPED:
             ET.SubElement(case, "skipped", {"message": r.detail})
     tree = ET.ElementTree(ET.Element("testsuites"))
-    tree.getroot().append(suite)
+    tree.getroot().append(element)
     ET.indent(tree)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tree.write(path, encoding="utf-8", xml_declaration=True)

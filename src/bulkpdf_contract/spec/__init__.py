@@ -184,6 +184,11 @@ class Contract:
     def file_url_lifetime_seconds(self) -> int:
         return int(self.extension("file-url-lifetime-seconds"))
 
+    @functools.cached_property
+    def min_poll_interval_seconds(self) -> float:
+        """The shortest time between two polls of one job that a client may leave."""
+        return float(self.extension("min-poll-interval-seconds", "GET"))
+
     def header_extension(self, header: str, name: str) -> Any:
         return self.all_header_parameters()[canonical_header(header)][f"x-bulkpdf-{name}"]
 
