@@ -223,6 +223,10 @@ class BulkPdfServer:
             self._control = self.client()
         return self._control
 
+    def control(self) -> BulkPdfClient:
+        """The client this handle uses for the mock's ``/_mock`` API (closed by :meth:`close`)."""
+        return self._control_client()
+
     def supports_seeding(self) -> bool:
         """Whether the server has the mock's test-control endpoints (``/_mock/...``)."""
         if self._seeding is None:

@@ -13,7 +13,9 @@ Options (command line, else environment, else ini): ``--bulkpdf-url`` / ``BULKPD
 ``job-timeout`` (``--bulkpdf-job-timeout``, ``BULKPDF_JOB_TIMEOUT``, ``bulkpdf_job_timeout``).
 
 Fixtures: ``bulkpdf_spec``, ``bulkpdf_server``, ``bulkpdf_client``, ``bulkpdf_validator``,
-``bulkpdf_documents`` and ``bulkpdf_mock_options`` (override it to configure the embedded mock).
+``bulkpdf_documents``, the mock's harness ``bulkpdf_faults``, ``bulkpdf_journal`` and
+``bulkpdf_clock`` (:mod:`bulkpdf_contract.harness`), and ``bulkpdf_mock_options`` (override it
+to configure the embedded mock).
 Helpers: :func:`assert_valid_request`, :func:`assert_valid_response`. Strategies are re-exported:
 ``from bulkpdf_contract.pytest_plugin import valid_requests``.
 
@@ -35,11 +37,13 @@ from .options import DEFAULT_TOKEN, http_url, positive_int, positive_seconds
 
 if TYPE_CHECKING:
     from .client import BulkPdfClient, BulkPdfServer
+    from .harness import Faults, Journal, MockClock
     from .spec import Contract
     from .validators import BulkPdfValidator
 
 MARKER = "bulkpdf"
-SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents"})
+SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents", "bulkpdf_faults",
+                             "bulkpdf_journal", "bulkpdf_clock"})
 STRATEGIES = (
     "valid_bodies", "valid_headers", "valid_requests", "edge_cases", "labelled_edge_cases",
     "Labelled", "Request",
@@ -314,6 +318,35 @@ def bulkpdf_documents(bulkpdf_server: BulkPdfServer) -> Iterator[Callable[..., l
     """``bulkpdf_documents(doc, ...)`` seeds documents until the end of the test."""
     with contextlib.ExitStack() as stack:
         yield lambda *docs: stack.enter_context(bulkpdf_server.documents(*docs))
+
+
+@pytest.fixture
+def bulkpdf_faults(bulkpdf_server: BulkPdfServer) -> Iterator[Faults]:
+    """``bulkpdf_faults.add(rule, ...)`` puts fault rules in force until the end of the test."""
+    from .harness import Faults
+
+    faults = Faults(bulkpdf_server)
+    try:
+        yield faults
+    finally:
+        faults.clear()
+
+
+@pytest.fixture
+def bulkpdf_journal(bulkpdf_server: BulkPdfServer) -> Journal:
+    """The requests the mock received during this test: ``entries()``, ``posts()``,
+    ``polls(job_id)``, ``downloads()``, ``jobs_created()``."""
+    from .harness import Journal
+
+    return Journal(bulkpdf_server)
+
+
+@pytest.fixture
+def bulkpdf_clock(bulkpdf_server: BulkPdfServer) -> MockClock:
+    """The mock's clock: ``bulkpdf_clock.advance(86400)`` expires every download URL."""
+    from .harness import MockClock
+
+    return MockClock(bulkpdf_server)
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,11 @@ import argparse
 import os
 import random
 import sys
-import textwrap
 
 from ..options import DEFAULT_TOKEN, positive_int, positive_seconds
 from .checks import DOMAIN_CHECKS
 from .orchestrate import ALL_CHECKS, GateOptions, Unreachable, run_gate
-from .report import summary_table, write_junit
+from .report import help_rows, summary_table, write_junit
 from .schemathesis_run import SCHEMATHESIS_CHECKS
 
 DEFAULT_MAX_EXAMPLES = 20
@@ -26,10 +25,8 @@ def _epilog() -> str:
              "POST->GET link):"]
     lines += [f"    {name}" for name in SCHEMATHESIS_CHECKS]
     lines.append("  domain:")
-    for check in DOMAIN_CHECKS:
-        extra = "".join(f" [{need.label}]" for need in check.needs)
-        lines += textwrap.wrap(f"{check.name:<22} {check.description}{extra}", width=96,
-                               initial_indent="    ", subsequent_indent=" " * 27)
+    lines += help_rows(((c.name, c.description + "".join(f" [{need.label}]" for need in c.needs))
+                        for c in DOMAIN_CHECKS), indent=4, name_width=22)
     lines += [
         "",
         "exit status: 0 every check passed, 1 the server breaks the contract,",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import textwrap
 import time
 from typing import Callable
 
@@ -19,21 +18,17 @@ from ..options import positive_seconds
 from .client_judgements import JUDGEMENTS, judge
 from .client_run import ClientRun, CommandError, run_client
 from .client_scenarios import AUTH_MODES, SCENARIO_NAMES, SCENARIOS, Scenario, applicable
-from .report import FAILED, PASSED, CheckResult, summary_table, write_junit
+from .report import FAILED, PASSED, CheckResult, help_rows, summary_table, write_junit
 
 DEFAULT_TIMEOUT = 60.0
 
 
 def _epilog() -> str:
     lines = ["scenarios (default: all that apply to --auth):"]
-    for s in SCENARIOS:
-        extra = "" if s.auth == AUTH_MODES else f" [--auth {'/'.join(s.auth)} only]"
-        lines += textwrap.wrap(f"{s.name:<23} {s.summary}{extra}", width=96, initial_indent="  ",
-                               subsequent_indent=" " * 26)
+    lines += help_rows(((s.name, s.summary + ("" if s.auth == AUTH_MODES else f" [--auth {'/'.join(s.auth)} only]"))
+                        for s in SCENARIOS), indent=2, name_width=22)
     lines += ["", "judgements (each scenario, each a named finding with evidence from the mock's journal):"]
-    for j in JUDGEMENTS:
-        lines += textwrap.wrap(f"{j.name:<15} {j.description}", width=96, initial_indent="  ",
-                               subsequent_indent=" " * 18)
+    lines += help_rows(((j.name, j.description) for j in JUDGEMENTS), indent=2, name_width=14)
     lines += [
         "",
         "COMMAND runs once per scenario with BULKPDF_URL, BULKPDF_TOKEN (--auth oauth: BULKPDF_CLIENT_ID,",

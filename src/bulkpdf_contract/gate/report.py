@@ -8,6 +8,7 @@ from ``$BULKPDF_TOKEN`` so a failure can be replayed without leaking the secret 
 from __future__ import annotations
 
 import shlex
+import textwrap
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,15 @@ def mask_token(text: str, token: str | None) -> str:
     for quoted in (f"'Authorization: Bearer {token}'", f'"Authorization: Bearer {token}"'):
         text = text.replace(quoted, f'"Authorization: Bearer ${TOKEN_VARIABLE}"')
     return text.replace(token, f"${TOKEN_VARIABLE}")
+
+
+def help_rows(rows: Iterable[tuple[str, str]], *, indent: int, name_width: int, width: int = 96) -> list[str]:
+    """``name  description`` rows for a command's ``--help``, the description wrapped under itself."""
+    lines: list[str] = []
+    for name, description in rows:
+        lines += textwrap.wrap(f"{name:<{name_width}} {description}", width=width, initial_indent=" " * indent,
+                               subsequent_indent=" " * (indent + name_width + 1))
+    return lines
 
 
 def summary_table(results: list[CheckResult]) -> str:
