@@ -121,3 +121,52 @@ def test_error_codes_are_the_resource_prefix_and_zuoras_category():
     assert reason(ErrorCategory.INVALID_VALUE, "x") == {"code": "51580020", "message": "x"}  # Zuora's own code
     error = ApiError.with_reasons(400, [(ErrorCategory.MISSING_FIELD, "a"), (ErrorCategory.UNKNOWN_FIELD, "b")])
     assert error.status == 400 and [c.code for c, _ in error.reasons] == ["51580022", "51580021"]
+
+
+def test_serve_with_oauth_clients_limits_and_a_token_lifetime(tmp_path):
+    client_id, secret = "c" * 36, "a-secret"
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulkpdf_contract.cli", "serve", "--port", str(port), "--data-dir", str(tmp_path),
+         "--client", f"{client_id}:{secret}", "--token-ttl", "90", "--rate-limit", "50", "--concurrency-limit", "4"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                token = httpx.post(f"{base}/oauth/token", data={
+                    "client_id": client_id, "client_secret": secret, "grant_type": "client_credentials"})
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        assert token.status_code == 200 and token.json()["expires_in"] == 90
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        created = httpx.post(f"{base}/v1/operations/bulk-pdf", json=seed_request(), headers=bearer)
+        assert created.status_code == 200
+        assert created.headers["RateLimit-Limit"] == "50" and created.headers["Concurrency-Limit-Limit"] == "4"
+        # With --client and no --token, only issued tokens are accepted.
+        assert httpx.post(f"{base}/v1/operations/bulk-pdf", json=seed_request(), headers=AUTH).status_code == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert f"OAuth client(s): {client_id}" in err and "valid 90 s" in err
+    assert "50 requests per minute, 4 in flight" in err
+    assert secret not in err and "bearer token(s)" not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--client", "short:secret"], "at least 36"),
+    (["--client", "c" * 36], "ID:SECRET"),
+])
+def test_serve_refuses_unusable_clients_with_exit_2(tmp_path, capsys, args, message):
+    assert main(["serve", "--data-dir", str(tmp_path), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--token-ttl", "0"], ["--rate-limit", "0"], ["--concurrency-limit", "x"]])
+def test_serve_refuses_bad_limits(tmp_path, capsys, args):
+    assert main(["serve", "--data-dir", str(tmp_path), *args]) == 2
+    assert "expected a positive" in capsys.readouterr().err

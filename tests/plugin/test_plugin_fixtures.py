@@ -375,3 +375,31 @@ def test_strategies_are_re_exported_for_given(pytester):
     pytester.makepyfile(test_user_strategies=STRATEGIES)  # not test_strategies: this suite has one
     result = pytester.runpytest("--bulkpdf-max-examples", "15", "-W", "ignore")
     result.assert_outcomes(passed=4)
+
+
+def test_mock_options_give_the_embedded_mock_oauth_clients_and_limits(pytester):
+    pytester.makeconftest("""
+import pytest
+
+@pytest.fixture(scope="session")
+def bulkpdf_mock_options():
+    return {"clients": {"c" * 36: "plugin-secret"}, "token_ttl": 120, "rate_limit": 500}
+""")
+    pytester.makepyfile(SEED + """
+import httpx
+
+from bulkpdf_contract.client import BulkPdfClient
+
+def test_a_token_from_the_embedded_mock(bulkpdf_server, bulkpdf_client):
+    answer = httpx.post(bulkpdf_server.url + "/oauth/token", data={
+        "client_id": "c" * 36, "client_secret": "plugin-secret", "grant_type": "client_credentials"})
+    assert answer.status_code == 200 and answer.json()["expires_in"] == 120
+    with BulkPdfClient(bulkpdf_server.url, answer.json()["access_token"]) as client:
+        job = client.wait(client.submit(SEED))
+        assert job["status"] == "Completed"
+        assert client.get_job(job["jobId"]).headers["RateLimit-Limit"] == "500"
+    # the plugin's own (static) token is another tenant
+    assert bulkpdf_client.get_job(job["jobId"]).status_code == 404
+""")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)

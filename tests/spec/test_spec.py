@@ -11,6 +11,7 @@ import pytest
 from bulkpdf_contract.spec import (
     COLLECTION_PATH,
     JOB_PATH,
+    JSON_SCHEMA_DIALECT,
     TOKEN_PATH,
     canonical_header,
     contract_from_dict,
@@ -299,3 +300,18 @@ def test_contract_from_dict_changes_limits_without_touching_the_original(spec):
 ])
 def test_canonical_header(raw, canonical):
     assert canonical_header(raw) == canonical
+
+
+# -- the token operation ------------------------------------------------------------------------------
+def test_the_token_operation_and_its_limits(contract):
+    assert contract.token_operation["operationId"] == "createToken"
+    assert contract.token_lifetime_seconds == 3600 and contract.max_form_bytes == 4096
+    form = contract.token_request_schema()
+    assert form["$schema"] == JSON_SCHEMA_DIALECT and form["required"] == ["client_id", "client_secret", "grant_type"]
+    assert form["properties"]["client_id"]["minLength"] == form["properties"]["client_id"]["maxLength"] == 36
+    assert form["properties"]["client_secret"]["maxLength"] == 42
+    assert form["properties"]["grant_type"]["enum"] == ["client_credentials"]
+    assert set(contract.token_header_parameters()) == {"Zuora-Track-Id", "Zuora-Entity-Ids"}
+    assert set(contract.token_response_schema(200)["required"]) == {"access_token", "token_type", "expires_in"}
+    assert contract.token_response_schema(429)["required"] == contract.token_response_schema(401)["required"]
+    assert contract.token_response_schema(500) is None

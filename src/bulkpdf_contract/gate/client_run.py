@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, Sequence
 
 from ..mock import start_server
 from ..mock.journal import Entries
-from ..spec import Contract, load_contract
+from ..spec import TOKEN_PATH, Contract, load_contract
 from .client_scenarios import Scenario
 
 OUTPUT_TAIL_BYTES = 16384
@@ -145,17 +146,19 @@ def run_client(scenario: Scenario, command: Sequence[str], *, auth: str, timeout
     """Run ``command`` once against a mock set up for ``scenario`` and gather the evidence."""
     contract = load_contract()
     run = ClientRun(scenario, auth, contract, tuple(command), timeout=timeout)
-    token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix=f"bulkpdf-client-{scenario.name}-") as work:
         work_dir = Path(work)
         request = work_dir / "request.json"
         request.write_text(json.dumps(scenario.request), encoding="utf-8")
         output = work_dir / "output"
         output.mkdir()
-        server = start_server(token=token, faults=list(scenario.faults), **scenario.settings)
+        credentials, access = _credentials(auth)
+        server = start_server(**access, faults=list(scenario.faults), **scenario.settings)
         try:
+            if auth == "oauth":
+                credentials["BULKPDF_TOKEN_URL"] = server.url + TOKEN_PATH
             env = client_environment(dict(os.environ), {
-                "BULKPDF_URL": server.url, "BULKPDF_TOKEN": token,
+                "BULKPDF_URL": server.url, **credentials,
                 "BULKPDF_REQUEST": str(request), "BULKPDF_OUTPUT": str(output),
             })
             started = time.monotonic()
@@ -172,6 +175,17 @@ def run_client(scenario: Scenario, command: Sequence[str], *, auth: str, timeout
         finally:
             server.stop()
     return run
+
+
+def _credentials(auth: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """Fresh credentials for one run: the client's variables and the mock's settings. With
+    OAuth the mock accepts no static token, only the tokens it issues to this client."""
+    if auth == "oauth":
+        client_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(24)
+        return ({"BULKPDF_CLIENT_ID": client_id, "BULKPDF_CLIENT_SECRET": secret},
+                {"token": [], "clients": {client_id: secret}})
+    token = secrets.token_urlsafe(24)
+    return {"BULKPDF_TOKEN": token}, {"token": token}
 
 
 def _gather(run: ClientRun, state: Any) -> None:

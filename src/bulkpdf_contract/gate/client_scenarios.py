@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec import COLLECTION_PATH, TOKEN_PATH, load_contract
+from ..spec import COLLECTION_PATH, load_contract
 
 POLLS = COLLECTION_PATH + "/*"
 DOWNLOADS = "/_mock/files/*"
@@ -46,10 +46,6 @@ class Scenario:
     succeeds: bool = True
     """True: the client must exit 0 with every ZIP; False: non-zero, having downloaded nothing."""
     auth: tuple[str, ...] = AUTH_MODES
-
-
-def _token_lifetime() -> int:
-    return int(load_contract().spec["paths"][TOKEN_PATH]["post"]["x-bulkpdf-token-lifetime-seconds"])
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -122,7 +118,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fetch a new one",
         invoices(12, 3, "token-expiry"),
         faults=({"name": "expire-token", "method": "GET", "path": POLLS, "nth": 1, "action": "advance",
-                 "seconds": _token_lifetime() + 1},),
+                 "seconds": load_contract().token_lifetime_seconds + 1},),
         auth=("oauth",),
     ),
 )

@@ -21,7 +21,7 @@ from .auth import DEFAULT_TOKEN
 from .config import MockSettings, resolve
 from .endpoint import endpoint, not_found
 from .middleware import MockApp
-from .routes import bulk_pdf, control, files, harness
+from .routes import bulk_pdf, control, files, harness, oauth
 from .state import MockState
 from .world import World, load_documents
 
@@ -39,7 +39,8 @@ def create_app(
     """The mock server as an ASGI app.
 
     ``data_dir`` None: a fresh temporary directory, deleted at shutdown. ``token``: the accepted
-    bearer token, a collection of them (one tenant each), or None to accept any non-empty token.
+    static bearer token, a collection of them (one tenant each; empty: none, only the tokens
+    ``POST /oauth/token`` issues to the ``clients`` setting), or None to accept any non-empty token.
     ``documents``: None (open default world), a list of document dicts, or a YAML/JSON file path;
     given documents make the world closed unless ``open_world=True``. The keyword ``settings``
     are :class:`~.config.MockSettings` (``job_delay``, ``clock``, ``rate_limit``, ...); an
@@ -64,7 +65,8 @@ def create_app(
 
     routes = [
         Route(path, endpoint(handler), methods=None)
-        for path, handler in (*bulk_pdf.ROUTES, *control.ROUTES, *harness.ROUTES, *files.ROUTES, ("/{path:path}", not_found))
+        for path, handler in (*bulk_pdf.ROUTES, *oauth.ROUTES, *control.ROUTES, *harness.ROUTES, *files.ROUTES,
+                              ("/{path:path}", not_found))
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.mock = state

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..options import positive_int, positive_seconds
 from .auth import DEFAULT_TOKEN
 from .server import ZuoraH11Protocol, bind_socket
 from .config import default_data_dir
@@ -20,8 +21,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--token", action="append", default=None,
-        help=f"accepted bearer token; repeat for several tenants (default: {DEFAULT_TOKEN})",
+        help=f"accepted static bearer token; repeat for several tenants (default: {DEFAULT_TOKEN}, "
+             "none when --client is given)",
     )
+    parser.add_argument(
+        "--client", action="append", default=None, metavar="ID:SECRET",
+        help="an OAuth client POST /oauth/token issues tokens to (a 36-character ID, a secret of 1 to 42 "
+             "characters); repeat for several, each its own tenant",
+    )
+    parser.add_argument("--token-ttl", type=positive_seconds, metavar="SECONDS", default=None,
+                        help="seconds an issued token is valid (default: the contract's 3600)")
+    parser.add_argument("--rate-limit", type=positive_int, metavar="N", default=None,
+                        help="requests per minute per tenant (and token requests per address): 429 past it "
+                             "(default: not enforced)")
+    parser.add_argument("--concurrency-limit", type=positive_int, metavar="N", default=None,
+                        help="requests in flight per tenant: 429 past it (default: not enforced)")
     parser.add_argument("--documents", type=Path, default=None, help="YAML file seeding the document world")
     parser.add_argument(
         "--faults", type=Path, default=None,
@@ -42,9 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from .app import create_app
 
     data_dir = args.data_dir or default_data_dir()
-    tokens = args.token or [DEFAULT_TOKEN]
+    tokens = args.token or ([] if args.client else [DEFAULT_TOKEN])
     try:
-        app = create_app(data_dir, tokens, args.documents, job_delay=args.job_delay, faults=args.faults)
+        app = create_app(data_dir, tokens, args.documents, job_delay=args.job_delay, clients=args.client or (),
+                         token_ttl=args.token_ttl, rate_limit=args.rate_limit,
+                         concurrency_limit=args.concurrency_limit, faults=args.faults)
         app.state.mock.ensure_started()  # fail here, clearly, rather than on the first request
         app.state.mock.close()
     except (OSError, ValueError, RuntimeError) as exc:
@@ -58,9 +74,19 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"bulkpdf mock server: http://{host}:{sock.getsockname()[1]}", file=sys.stderr)
     print(f"  data directory: {app.state.mock.data_dir}", file=sys.stderr)
-    print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr, flush=True)
+    settings = app.state.mock.config.settings
+    if tokens:
+        print(f"  bearer token(s): {', '.join(tokens)}", file=sys.stderr)
+    if settings.clients:
+        print(f"  OAuth client(s): {', '.join(settings.clients)} (tokens from POST /oauth/token, valid "
+              f"{settings.token_ttl:g} s)", file=sys.stderr)
+    limits = [f"{n} {what}" for n, what in ((settings.rate_limit, "requests per minute"),
+                                              (settings.concurrency_limit, "in flight")) if n is not None]
+    if limits:
+        print(f"  limits per tenant: {', '.join(limits)}", file=sys.stderr)
     if len(app.state.mock.faults):
-        print(f"  fault rules: {len(app.state.mock.faults)} from {args.faults}", file=sys.stderr, flush=True)
+        print(f"  fault rules: {len(app.state.mock.faults)} from {args.faults}", file=sys.stderr)
+    sys.stderr.flush()
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", http=ZuoraH11Protocol))
     server.run(sockets=[sock])
     return 0

@@ -3,7 +3,7 @@
 :class:`MockSettings` is the one list of ``create_app``'s keyword settings and their defaults
 (``create_app(**settings)``, ``run_server(**settings)`` and the pytest plugin's
 ``bulkpdf_mock_options`` all end here). :func:`resolve` fills in what the user left to the
-contract, a following clock, the data directory and the tokens, giving the :class:`MockConfig`
+contract, a following clock, the data directory, the tokens and the OAuth clients, giving the :class:`MockConfig`
 the server runs with; nothing else in the mock has defaults of its own.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from ..spec import Contract, load_contract
 from .clock import Clock
 from .fault_rules import load_faults
+from .oauth import check_clients, parse_clients
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,15 @@ class MockSettings:
     """Run jobs in a lower-priority child process; False runs them in threads of this process."""
     max_body_bytes: int | None = None
     rate_limit: int | None = None
-    """Requests per minute per token, enforced with 429 only when given."""
+    """Requests per minute per tenant (token or OAuth client), and token requests per minute per
+    client address, enforced with 429 only when given."""
     concurrency_limit: int | None = None
-    """Requests in flight per token, enforced with 429 only when given."""
+    """Requests in flight per tenant, enforced with 429 only when given."""
+    clients: Mapping[str, str] | Collection[str] = ()
+    """OAuth clients ``POST /oauth/token`` issues tokens to: ``{client_id: secret}`` or
+    ``"ID:SECRET"`` strings; each client is a tenant of its own."""
+    token_ttl: float | None = None
+    """Seconds (of the clock) an issued token is valid (default: the contract's hour)."""
     disabled_rules: Collection[str] = ()
     """Validator rule ids the mock skips (to build deliberately lenient servers)."""
     max_job_attempts: int = 3
@@ -101,6 +108,11 @@ def resolve(
     default_open_world: bool,
 ) -> MockConfig:
     contract = settings.contract or load_contract()
+    clients = parse_clients(settings.clients)
+    check_clients(clients, contract)
+    token_ttl = contract.token_lifetime_seconds if settings.token_ttl is None else settings.token_ttl
+    if not 0 < token_ttl < float("inf"):
+        raise ValueError(f"token_ttl must be a positive number of seconds, got {settings.token_ttl!r}")
     if isinstance(token, str):
         tokens: frozenset[str] | None = frozenset([token])
     else:
@@ -118,6 +130,8 @@ def resolve(
         clock=settings.clock or Clock(),
         faults=tuple(load_faults(settings.faults)) if settings.faults is not None else (),
         gzip_min_bytes=contract.gzip_min_bytes if settings.gzip_min_bytes is None else settings.gzip_min_bytes,
+        clients=clients,
+        token_ttl=token_ttl,
     )
     if isinstance(resolved.journal_size, bool) or not isinstance(resolved.journal_size, int) \
             or resolved.journal_size < 0:

@@ -21,10 +21,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..spec import Contract
-from ..validators import Finding, validate_request
+from ..spec import TOKEN_PATH, Contract
+from ..validators import Finding, validate_request, validate_token_request
 from .body import check_content_type, content_coding, inflate, parse_json
 from .errors import ApiError, ErrorCategory
+from .oauth import parse_form
 
 MAX_HEADERS = 64
 MAX_HEADER_VALUE = 512
@@ -191,17 +192,22 @@ def request_findings(
     kind: str, method: str, headers: list[tuple[str, str]], raw: bytes | None, contract: Contract,
     *, max_bytes: int, max_findings: int,
 ) -> list[Finding]:
-    """What the validators say of one request to Zuora's endpoint (``raw``: the body as
-    received, None when it was larger than ``max_bytes``). A body the mock cannot read (its
-    media type, coding, gzip data or JSON) is one ``request.body`` finding."""
-    if kind not in ("submit", "poll"):
+    """What the validators say of one request to Zuora's endpoint or its token operation
+    (``raw``: the body as received, None when it was larger than ``max_bytes``). A body the mock
+    cannot read (its media type, coding, gzip data, JSON or form) is one ``request.body`` finding."""
+    if kind not in ("submit", "poll", "token"):
         return []
-    if kind == "poll" or method != "POST":
+    if kind == "poll" or (kind == "submit" and method != "POST"):
         return validate_request(None, headers, method, contract=contract)
+    if method != "POST":
+        return [Finding("request.method", "", f"{method} is not an operation of {TOKEN_PATH}; use POST")]
     lookup = {k: v for k, v in headers}
     try:
         if raw is None:
             raise ApiError(413, ErrorCategory.INVALID_VALUE, f"the request body is larger than {max_bytes} bytes")
+        if kind == "token":
+            form = parse_form(raw, lookup.get("content-type"), lookup.get("content-encoding"))
+            return validate_token_request(form, headers, contract=contract)
         check_content_type(lookup.get("content-type"))
         if content_coding(lookup.get("content-encoding")) == "gzip":
             raw = inflate(raw, max_bytes)

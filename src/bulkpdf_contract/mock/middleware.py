@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from ..spec import TOKEN_PATH
 from ..validators import validate_headers
+from .auth import limit_key
 from .errors import ErrorCategory
 from .faults import NO_FAULT, Disconnect, Plan
 from .journal import note
@@ -30,18 +32,20 @@ CONCURRENCY_LIMIT = 40
 RATE_WINDOW_SECONDS = 60
 _OWN_HEADERS = frozenset({
     b"zuora-track-id", b"ratelimit-limit", b"ratelimit-remaining", b"ratelimit-reset",
+    b"x-ratelimit-limit-minute", b"x-ratelimit-remaining-minute",
     b"concurrency-limit-type", b"concurrency-limit-limit", b"concurrency-limit-remaining",
 })
 
 
 @dataclass
 class _Usage:
-    """One request's standing against its token's limits (what the headers report)."""
+    """One request's standing against its tenant's limits (what the headers report)."""
 
     requests: int  # in this token's current rate window, this one included
     reset: int  # seconds until the window starts again
     in_flight: int  # this token's requests being answered, this one included
     exhausted: bool = False  # a fault's 429: nothing remains until ``reset``
+    token_request: bool = False  # POST /oauth/token: per address, with the token headers
 
 
 class MockApp:
@@ -85,10 +89,15 @@ class MockApp:
     async def _answer(self, scope, receive, send, plan: Plan, cut: Cut | None, kind: str) -> None:
         request_id = str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
-        track, key = self._track_id_and_key(scope)
+        track, auth = self._track_id_and_auth(scope)
+        token_request = scope["path"] == TOKEN_PATH
+        if token_request:  # Zuora limits token requests by the caller's address
+            key = "address\x00" + str((scope.get("client") or ("",))[0])
+        else:
+            key = limit_key(self.mock, auth)
         requests, reset = self._count(key)
         in_flight = self._in_flight[key] = self._in_flight.get(key, 0) + 1
-        usage = _Usage(requests, reset, in_flight)
+        usage = _Usage(requests, reset, in_flight, token_request=token_request)
         try:
             if plan.advance:
                 self.mock.clock.advance(plan.advance)
@@ -98,7 +107,7 @@ class MockApp:
                 usage.exhausted, usage.reset = True, retry_after(plan.respond)
             send_with_headers = self._adding_headers(send, request_id, track, usage)
             scope["app"] = self.app
-            if scope["path"].startswith("/v1/") and self._over_limit(usage):
+            if (token_request or scope["path"].startswith("/v1/")) and self._over_limit(usage):
                 response = error_response(
                     Request(scope, receive), 429, ErrorCategory.RATE_LIMIT,
                     "too many requests; retry after the time in Retry-After",
@@ -129,9 +138,8 @@ class MockApp:
             if cut.connection is None:  # in-process: the caller sees the lost connection
                 raise
 
-    def _track_id_and_key(self, scope) -> tuple[str | None, str]:
-        """The ``Zuora-Track-Id`` to echo (None: absent or invalid) and the limits' key (the
-        ``Authorization`` header)."""
+    def _track_id_and_auth(self, scope) -> tuple[str | None, str]:
+        """The ``Zuora-Track-Id`` to echo (None: absent or invalid) and the ``Authorization`` header."""
         track = auth = None
         for name, value in scope["headers"]:
             if name == b"zuora-track-id":
@@ -156,7 +164,8 @@ class MockApp:
     def _over_limit(self, usage: _Usage) -> bool:
         settings = self.mock.config.settings
         return (settings.rate_limit is not None and usage.requests > settings.rate_limit) or (
-            settings.concurrency_limit is not None and usage.in_flight > settings.concurrency_limit
+            not usage.token_request and settings.concurrency_limit is not None
+            and usage.in_flight > settings.concurrency_limit
         )
 
     def _adding_headers(self, send, request_id: str, track: str | None, usage: _Usage):
@@ -173,12 +182,13 @@ class MockApp:
                     raw.append((b"zuora-request-id", request_id.encode()))
                 if track is not None:
                     raw.append((b"zuora-track-id", track.encode("latin-1")))
-                raw += (
-                    (b"ratelimit-limit", b"%d" % limit),
-                    (b"ratelimit-remaining", b"%d" % (0 if usage.exhausted else max(0, limit - usage.requests))),
-                    (b"ratelimit-reset", b"%d" % usage.reset),
-                )
-                if message["status"] in (200, 400):
+                remaining = b"%d" % (0 if usage.exhausted else max(0, limit - usage.requests))
+                if usage.token_request:
+                    raw += ((b"x-ratelimit-limit-minute", b"%d" % limit), (b"x-ratelimit-remaining-minute", remaining))
+                else:
+                    raw += ((b"ratelimit-limit", b"%d" % limit), (b"ratelimit-remaining", remaining),
+                            (b"ratelimit-reset", b"%d" % usage.reset))
+                if message["status"] in (200, 400) and not usage.token_request:
                     raw += (
                         (b"concurrency-limit-type", b"Default"),
                         (b"concurrency-limit-limit", b"%d" % concurrency),

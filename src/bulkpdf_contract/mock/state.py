@@ -1,5 +1,6 @@
 """What one mock server owns at run time: its data directory, database, document world, job
-runner and clock, and its test harness: the fault rules in force and the request journal.
+runner, clock and token issuer, and its test harness: the fault rules in force and the
+request journal.
 
 Start-up is lazy and idempotent (:meth:`MockState.ensure_started`): the ASGI lifespan calls it,
 and so does the first request, because in-process clients such as httpx's ``ASGITransport`` do
@@ -22,6 +23,7 @@ from .config import MockConfig
 from .faults import FaultSet
 from .journal import Journal
 from .jobs import JobOptions, JobRunner
+from .oauth import TokenIssuer, load_key
 from .storage import GroupCommit, Storage
 from .worker import ProcessRunner, WorkerSettings
 from .world import World, parse_document
@@ -44,6 +46,7 @@ class MockState:
         self.commits: GroupCommit | None = None  # request writes sharing a transaction
         self.faults = FaultSet(list(config.settings.faults))  # the rules in force (see .faults)
         self.journal = Journal(config.settings.journal_size)  # every request received (see .journal)
+        self.oauth: TokenIssuer | None = None  # the OAuth clients' tokens (its key is the data directory's)
         self.started = False
         self._lock = threading.Lock()
         self._lock_file: IO[str] | None = None
@@ -72,6 +75,8 @@ class MockState:
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._acquire_directory()
         try:
+            settings = cfg.settings
+            self.oauth = TokenIssuer(settings.clients, settings.token_ttl, self.clock, load_key(cfg.data_dir))
             storage = Storage(cfg.data_dir / DB_NAME)
             storage.recover(not_before=self.clock.now() - cfg.settings.idempotency_ttl)
             self.world.seeded = {d["id"]: parse_document(d) for d in storage.seeded_documents()}

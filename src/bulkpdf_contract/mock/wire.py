@@ -140,7 +140,7 @@ class Recording:
         entry.job = noted.get("job", entry.job)
         entry.job_created = bool(noted.get("job_created", False))
         entry.job_status = noted.get("job_status")
-        if entry.kind not in ("submit", "poll"):
+        if entry.kind not in ("submit", "poll", "token"):
             return
         findings = noted.get("findings")
         if findings is None:

@@ -231,6 +231,46 @@ class Contract:
     def terminal_statuses(self) -> frozenset[str]:
         return self.succeeded_statuses | self.failed_statuses
 
+    # -- the token operation (POST /oauth/token): a form body, not the bulk-PDF JSON -----------
+    @functools.cached_property
+    def token_operation(self) -> dict[str, Any]:
+        return self.spec["paths"][TOKEN_PATH]["post"]
+
+    def token_request_schema(self) -> dict[str, Any]:
+        """The token form's fields as a standalone JSON Schema (each value a string)."""
+        if "token_request" not in self._cache:
+            media = self.token_operation["requestBody"]["content"]["application/x-www-form-urlencoded"]
+            self._cache["token_request"] = {"$schema": JSON_SCHEMA_DIALECT, **self.inline(media["schema"])}
+        return self._cache["token_request"]
+
+    def token_header_parameters(self) -> dict[str, dict[str, Any]]:
+        """The token operation's header parameters by canonical name, ``$ref``-free."""
+        if "token_headers" not in self._cache:
+            params = (self.resolve(p) for p in self.token_operation.get("parameters", []))
+            self._cache["token_headers"] = {
+                canonical_header(p["name"]): self.inline(p) for p in params if p.get("in") == "header"
+            }
+        return self._cache["token_headers"]
+
+    def token_response_schema(self, status: int) -> dict[str, Any] | None:
+        """The body schema of a token response (200: the token; 429 and 4XX: Zuora's error body)."""
+        responses = self.token_operation["responses"]
+        for key in (str(status), f"{str(status)[0]}XX"):
+            if key in responses:
+                media = self.inline(responses[key]).get("content", {}).get("application/json", {})
+                return {"$schema": JSON_SCHEMA_DIALECT, **media["schema"]} if "schema" in media else None
+        return None
+
+    @functools.cached_property
+    def token_lifetime_seconds(self) -> int:
+        """How long an issued token lives (Zuora: one hour)."""
+        return int(self.token_operation["x-bulkpdf-token-lifetime-seconds"])
+
+    @functools.cached_property
+    def max_form_bytes(self) -> int:
+        """The largest token form a server reads; a larger one is refused (400)."""
+        return int(self.token_operation["x-bulkpdf-max-form-bytes"])
+
     # -- decisions: where the fragment deliberately differs from Zuora's published file --------
     def decisions(self) -> tuple[Decision, ...]:
         """Every decision record (``x-bulkpdf-decisions``), in the order of the fragment."""
@@ -298,6 +338,7 @@ __all__ = [
     "Decision",
     "DecisionError",
     "JOB_PATH",
+    "JSON_SCHEMA_DIALECT",
     "TOKEN_PATH",
     "Contract",
     "canonical_header",

@@ -9,6 +9,7 @@ from .findings import Finding, pointer_of, sort_findings
 from .messages import MessageParts, request_parts, response_parts
 from .request import header_items, validate_headers, validate_request
 from .response import validate_response
+from .token import validate_token_request, validate_token_response
 
 __all__ = [
     "BulkPdfValidator",
@@ -25,4 +26,6 @@ __all__ = [
     "validate_headers",
     "validate_request",
     "validate_response",
+    "validate_token_request",
+    "validate_token_response",
 ]
