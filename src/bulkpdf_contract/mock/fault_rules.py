@@ -168,7 +168,7 @@ def parse_rule(raw: Any, index: int) -> Rule:
 
 def parse_rules(raw: Any, *, start: int = 0) -> list[Rule]:
     """A rule set: a rule, a list of rules, or ``{"faults": [...]}``; all valid or FaultError."""
-    if isinstance(raw, Mapping) and "action" not in raw:
+    if isinstance(raw, Mapping) and "faults" in raw:
         unknown = sorted(set(map(str, raw)) - {"faults"})
         if unknown:
             raise FaultError(f"unknown key(s) {', '.join(unknown)}; a fault file is {{faults: [rule, ...]}}")

@@ -73,18 +73,21 @@ class MockApp:
         entry = self.mock.journal.begin(kind, scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
                                         scope["headers"], self.mock.clock.now())
         if entry is not None:
-            recording = Recording(self.mock.journal, entry, self.mock.config.settings.max_body_bytes)
-            receive = await recording.read_ahead(scope, receive)
+            recording = Recording(self.mock.journal, entry, scope, self._contract,
+                                  self.mock.config.settings.max_body_bytes)
+            receive = await recording.read_ahead(receive)
             send = recording.wrap(send)
         plan = self.mock.faults.plan(scope["method"], path)
         if entry is not None:
             entry.faults = list(plan.rules)
-        cut = Cut(plan.cut, scope) if plan.cut is not None else None
+        cut = None
+        if plan.cut is not None:
+            cut = Cut(plan.cut, scope, recording.complete if recording is not None else None)
         try:
             await self._answer(scope, receive, send, plan, cut, kind)
         finally:
             if recording is not None:
-                await recording.finish(scope, self._contract, cut.outcome if cut is not None else None)
+                await recording.complete("unfinished")
 
     async def _answer(self, scope, receive, send, plan: Plan, cut: Cut | None, kind: str) -> None:
         request_id = str(uuid.uuid4())

@@ -15,7 +15,7 @@ protocol (:class:`~.server.ZuoraH11Protocol`) puts it into the scope as the
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import anyio
 from starlette.requests import Request
@@ -57,19 +57,24 @@ def is_harness(path: str) -> bool:
 
 
 class Recording:
-    """One request's journal entry while the request is answered."""
+    """One request's journal entry while the request is answered. The entry is complete
+    (:meth:`complete`) before the last byte of the answer goes out, or before its connection is
+    dropped, so whoever reads the journal after seeing the answer finds it whole."""
 
-    def __init__(self, journal: Journal, entry: Entry, max_bytes: int):
+    def __init__(self, journal: Journal, entry: Entry, scope, contract, max_bytes: int):
         self.journal = journal
         self.entry = entry
+        self.scope = scope
+        self.contract = contract
         self.max_bytes = max_bytes
         self.raw: bytes | None = b""
         self._digest = hashlib.sha256()
         self._size = 0
+        self._done = False
 
-    async def read_ahead(self, scope, receive):
+    async def read_ahead(self, receive):
         """Read the body (up to ``max_bytes``) before the app; a ``receive`` that replays it."""
-        length = dict(scope["headers"]).get(b"content-length", b"")
+        length = dict(self.scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
             self.raw = None  # too large to keep: only counted as it passes
             return self._counting(receive)
@@ -110,7 +115,7 @@ class Recording:
         return counting
 
     def wrap(self, send):
-        entry, journal = self.entry, self.journal
+        entry = self.entry
 
         async def recording(message):
             if message["type"] == "http.response.start":
@@ -120,23 +125,24 @@ class Recording:
             elif message["type"] == "http.response.body":
                 entry.response_bytes += len(message.get("body", b""))
                 if not message.get("more_body", False):
-                    entry.duration = journal.now() - entry.received
-                    entry.outcome = "answered"
+                    await self.complete("answered")
             await send(message)
 
         return recording
 
-    async def finish(self, scope, contract, outcome: str | None = None) -> None:
-        """Fill in what is known once the app is done: findings, job, how the answer ended."""
+    async def complete(self, outcome: str) -> None:
+        """Fill in the rest once (findings, job, how the answer ended): before the last byte,
+        before a drop, or when the app is done without either (``unfinished``)."""
+        if self._done:
+            return
+        self._done = True
         entry = self.entry
+        entry.outcome, entry.duration = outcome, self.journal.now() - entry.received
+        if outcome == "dropped":
+            entry.status = None
         entry.body_bytes = self._size
         entry.body_sha256 = self._digest.hexdigest() if self._size else None
-        if outcome is not None:
-            entry.outcome = outcome
-            entry.duration = self.journal.now() - entry.received
-            if outcome == "dropped":
-                entry.status = None
-        noted = note_of(scope)
+        noted = note_of(self.scope)
         entry.job = noted.get("job", entry.job)
         entry.job_created = bool(noted.get("job_created", False))
         entry.job_status = noted.get("job_status")
@@ -144,7 +150,7 @@ class Recording:
             return
         findings = noted.get("findings")
         if findings is None:
-            args = (entry.kind, entry.method, entry.headers, self.raw, contract)
+            args = (entry.kind, entry.method, entry.headers, self.raw, self.contract)
             kwargs = {"max_bytes": self.max_bytes, "max_findings": MAX_REASONS}
             if self.raw is not None and len(self.raw) > LARGE_BODY_BYTES:
                 findings = await anyio.to_thread.run_sync(lambda: request_findings(*args, **kwargs))
@@ -202,9 +208,10 @@ class Cut:
     """The answer of a request whose connection a rule drops: before its first byte
     (``disconnect``) or after ``bytes`` bytes of its body (``truncate``)."""
 
-    def __init__(self, action: Disconnect | Truncate, scope):
+    def __init__(self, action: Disconnect | Truncate, scope, before_drop: Callable[[str], Awaitable[None]] | None):
         self.action = action
         self.connection = scope.get("extensions", {}).get(CONNECTION_EXTENSION)
+        self.before_drop = before_drop  # the journal completes its entry first
         self.dropped = False
         self.truncated = False
 
@@ -217,6 +224,8 @@ class Cut:
     async def drop(self) -> None:
         """Close the connection (and wait until the server saw it close), or raise without one."""
         self.dropped = True
+        if self.before_drop is not None:
+            await self.before_drop(self.outcome)
         if self.connection is None:
             raise ConnectionDropped("the mock dropped the connection (fault)")
         await self.connection.drop()
