@@ -8,23 +8,13 @@ the toolkit.
     result = exporter.export({"Invoice": invoice_ids}, "invoices-2024-01", Path("out"))
     result.pdfs  # the extracted PDF files, ZIP by ZIP
 
-Run as a program (``python bulk_pdf_export.py``) it exports one request from the environment,
-the way ``bulkpdf check-client`` runs a client: ``BULKPDF_URL``, ``BULKPDF_TOKEN`` (or OAuth
-client credentials ``BULKPDF_CLIENT_ID``, ``BULKPDF_CLIENT_SECRET`` and ``BULKPDF_TOKEN_URL``),
-``BULKPDF_REQUEST`` (a JSON file with the request body) and ``BULKPDF_OUTPUT`` (where the ZIP
-files go, under the names their URLs end with). Exit 0 when the job's ZIPs are all downloaded,
-1 when the job fails or the server refuses, 2 for a missing setting.
+``export_job.py`` beside it is the same client as a program, configured from the environment.
 """
 
 from __future__ import annotations
 
-import argparse
-import email.utils
 import gzip
 import json
-import os
-import sys
-import threading
 import time
 import uuid
 import zipfile
@@ -33,13 +23,16 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import requests
+from zuora_oauth import OAuthToken, TokenRefused, retry_after
 
+__all__ = ["BulkPdfExporter", "ExportError", "ExportFailed", "ExportRejected", "ExportTimeout", "Job", "OAuthToken",
+           "TokenRefused"]
 API_PATH = "/v1/operations/bulk-pdf"
-TOKEN_PATH = "/oauth/token"
 SUCCEEDED = frozenset({"Completed", "PartialComplete"})
 FAILED = frozenset({"Error", "Aborted", "Cancelled"})
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 DOWNLOAD_ATTEMPTS = 4
+RESUME_CHUNK = 8192
 
 
 class ExportError(Exception):
@@ -58,8 +51,9 @@ class ExportRejected(ExportError):
             body = {}
         self.reasons = body.get("reasons") or [] if isinstance(body, dict) else []
         text = "; ".join(f"{r.get('code')}: {r.get('message')}" for r in self.reasons)
+        path = requests.utils.urlparse(response.request.url).path
         super().__init__(
-            f"{response.request.method} {API_PATH} answered {self.status}"
+            f"{response.request.method} {path} answered {self.status}"
             f" (Zuora-Request-Id {self.request_id}): {text or response.text[:200]}"
         )
 
@@ -74,63 +68,6 @@ class ExportFailed(ExportError):
 
 class ExportTimeout(ExportError):
     """The job was still running when the client's timeout ran out."""
-
-
-class OAuthToken:
-    """Bearer tokens from Zuora's ``POST /oauth/token`` (client credentials), fetched when first
-    needed, again shortly before ``expires_in`` runs out, and whenever the server says the
-    token is no longer valid (:meth:`renew`)."""
-
-    def __init__(self, token_url: str, client_id: str, client_secret: str, *,
-                 session: requests.Session | None = None, margin: float = 60.0) -> None:
-        self.token_url = token_url
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.session = session or requests.Session()
-        self.margin = margin
-        self._token: str | None = None
-        self._expires = 0.0
-        self._lock = threading.Lock()
-
-    def current(self) -> str:
-        with self._lock:
-            if self._token is None or time.monotonic() >= self._expires:
-                self._fetch()
-            return self._token
-
-    def renew(self, rejected: str) -> str:
-        """A new token after the server refused ``rejected`` (unless one was fetched meanwhile)."""
-        with self._lock:
-            if self._token == rejected:
-                self._fetch()
-            return self._token
-
-    def _fetch(self) -> None:
-        form = {"client_id": self.client_id, "client_secret": self.client_secret, "grant_type": "client_credentials"}
-        for attempt in range(4):
-            response = self.session.post(self.token_url, data=form, timeout=60)
-            if response.status_code in (429, 500, 502, 503, 504) and attempt < 3:
-                time.sleep(_retry_after(response) or 2**attempt)
-                continue
-            break
-        if response.status_code != 200:
-            raise ExportRejected(response)
-        body = response.json()
-        self._token = body["access_token"]
-        lifetime = float(body.get("expires_in") or 3600)
-        self._expires = time.monotonic() + max(lifetime - self.margin, lifetime / 2)
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (a number or an HTTP date), None without one."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -349,7 +286,8 @@ class BulkPdfExporter:
                         raise ExportError(f"downloading {part.stem} failed with {r.status_code}")
                     expected = _total_size(r, have)
                     with part.open("ab" if r.status_code == 206 else "wb") as out:
-                        for chunk in r.iter_content(chunk_size=1 << 16):
+                        # small chunks: a broken transfer loses at most the chunk it broke in
+                        for chunk in r.iter_content(chunk_size=RESUME_CHUNK):
                             out.write(chunk)
                 if expected is None or part.stat().st_size == expected:
                     return
@@ -421,7 +359,7 @@ class BulkPdfExporter:
 
     def _retry_delay(self, response: requests.Response, attempt: int) -> float:
         """The server's Retry-After when it sends one, else a growing wait."""
-        wait = _retry_after(response)
+        wait = retry_after(response)
         return wait if wait is not None else self.retry_wait * 2**attempt
 
 
@@ -432,47 +370,3 @@ def _total_size(response: requests.Response, have: int) -> int | None:
         return int(total) if total.isdigit() else None
     length = response.headers.get("Content-Length", "")
     return int(length) if length.isdigit() else None
-
-
-# -- the program ---------------------------------------------------------------------------------------
-def _exporter_from_env(env: Mapping[str, str], args: argparse.Namespace) -> BulkPdfExporter:
-    url = env["BULKPDF_URL"]
-    options = {"timeout": args.timeout, "poll_interval": args.poll_interval}
-    if env.get("BULKPDF_CLIENT_ID"):
-        oauth = OAuthToken(env.get("BULKPDF_TOKEN_URL") or url.rstrip("/") + TOKEN_PATH,
-                           env["BULKPDF_CLIENT_ID"], env["BULKPDF_CLIENT_SECRET"])
-        return BulkPdfExporter(url, oauth=oauth, **options)
-    return BulkPdfExporter(url, env["BULKPDF_TOKEN"], **options)
-
-
-def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    """Export the request of ``BULKPDF_REQUEST`` into ``BULKPDF_OUTPUT`` (see the module doc)."""
-    parser = argparse.ArgumentParser(description="Export one bulk PDF request (settings from BULKPDF_* variables)")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds the job may take (default 1800)")
-    parser.add_argument("--poll-interval", type=float, default=1.0, help="first wait between polls (default 1 s)")
-    args = parser.parse_args(argv)
-    env = os.environ if env is None else env
-    missing = [name for name in ("BULKPDF_URL", "BULKPDF_REQUEST", "BULKPDF_OUTPUT") if not env.get(name)]
-    if not env.get("BULKPDF_TOKEN") and not (env.get("BULKPDF_CLIENT_ID") and env.get("BULKPDF_CLIENT_SECRET")):
-        missing.append("BULKPDF_TOKEN (or BULKPDF_CLIENT_ID and BULKPDF_CLIENT_SECRET)")
-    if missing:
-        print(f"bulk_pdf_export: set {', '.join(missing)}", file=sys.stderr)
-        return 2
-    body = json.loads(Path(env["BULKPDF_REQUEST"]).read_text(encoding="utf-8"))
-    exporter = _exporter_from_env(env, args)
-    try:
-        submitted = exporter.submit(body)
-        job = exporter.wait(submitted.job_id)
-        zips = exporter.download(job, Path(env["BULKPDF_OUTPUT"]))
-    except ExportError as exc:
-        print(f"bulk_pdf_export: {exc}", file=sys.stderr)
-        return 1
-    print(f"job {job.job_id} {job.status}: {len(zips)} ZIP file(s) in {env['BULKPDF_OUTPUT']}")
-    for kind, documents in (("skipped", job.skipped), ("failed", job.failed)):
-        for doc_type, ids in documents.items():
-            print(f"  {len(ids)} {doc_type} document(s) {kind}: {', '.join(ids[:5])}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -193,3 +193,30 @@ def test_invalid_requests_are_rejected_naming_the_field(bulkpdf_server, case):
     names = [part for part in case.expected_pointer.split("/") if part and not part.isdigit()]
     if names:
         assert names[-1] in str(rejected.value)
+
+
+def test_a_broken_download_is_resumed_where_it_stopped(exporter, bulkpdf_faults, bulkpdf_journal, tmp_path):
+    bulkpdf_faults.add({"method": "GET", "path": "/_mock/files/*", "nth": 1, "per": "path",
+                        "action": "truncate", "bytes": 16384})
+    result = exporter.export({"Invoice": [new_id() for _ in range(40)]}, "resumed", tmp_path)
+    assert len(result.pdfs) == 40
+    first, second = bulkpdf_journal.downloads()
+    assert first.outcome == "truncated" and second.header("range") == "bytes=16384-" and second.status == 206
+
+
+def test_a_429_is_retried_after_its_retry_after_with_the_same_key(exporter, bulkpdf_faults, bulkpdf_journal):
+    bulkpdf_faults.add({"method": "POST", "path": API_PATH, "nth": 1, "action": "respond", "status": 429,
+                        "retryAfter": 1})
+    exporter.submit(exporter.build_body({"Invoice": [new_id()]}, "patient"))
+    refused, accepted = bulkpdf_journal.posts()
+    assert (refused.status, accepted.status) == (429, 200)
+    assert accepted.received - refused.answered >= 1
+    assert refused.header("idempotency-key") == accepted.header("idempotency-key")
+
+
+def test_the_program_says_which_settings_are_missing(capsys):
+    import export_job
+
+    assert export_job.main([], env={"BULKPDF_URL": "http://127.0.0.1:9"}) == 2
+    err = capsys.readouterr().err
+    assert "BULKPDF_REQUEST" in err and "BULKPDF_OUTPUT" in err and "BULKPDF_TOKEN" in err

@@ -1,6 +1,6 @@
 """Deliberately flawed clients for ``bulkpdf check-client``: the example client
 (``examples/client/bulk_pdf_export.py``) with one careless habit each, as small scripts that
-patch it and run its ``main()``. Each names the scenario meant to catch it and the judgements
+patch it and run its program (``export_job.main()``). Each names the scenario meant to catch it and the judgements
 that must fire there."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "client"
-CAREFUL = [sys.executable, str(EXAMPLE_DIR / "bulk_pdf_export.py")]
+CAREFUL = [sys.executable, str(EXAMPLE_DIR / "export_job.py")]
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class Flaw:
         """The command that runs the flawed client (a script written into ``directory``)."""
         path = directory / f"flawed_{self.name.replace('-', '_')}.py"
         path.write_text(
-            f"import sys\nsys.path.insert(0, {str(EXAMPLE_DIR)!r})\nimport bulk_pdf_export as client\n\n"
-            + textwrap.dedent(self.patch) + "\nsys.exit(client.main())\n",
+            f"import sys\nsys.path.insert(0, {str(EXAMPLE_DIR)!r})\nimport bulk_pdf_export as client\n"
+            "import export_job\n\n" + textwrap.dedent(self.patch) + "\nsys.exit(export_job.main())\n",
             encoding="utf-8",
         )
         return [sys.executable, str(path)]
