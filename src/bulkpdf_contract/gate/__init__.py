@@ -9,6 +9,12 @@ with a :class:`~.context.Context` (the client of :mod:`.http`, the jobs, ZIPs re
 :mod:`.archives`) and the edge-case requests of :mod:`.edge_requests`. :mod:`.report` turns the
 results into a table, curl lines and JUnit XML; :mod:`.cli` is the command.
 
+``bulkpdf check-client`` is the other half: does a client cope with everything the server can
+answer? Its scenarios are data (:mod:`.client_scenarios`: a request, fault rules, mock settings),
+:mod:`.client_run` runs the client once per scenario against a fresh mock and gathers the
+evidence, :mod:`.client_judgements` judges it (``@judgement``), :mod:`.client_cli` is the command
+(the same :mod:`.report` table and JUnit).
+
 Splitting a long run: every run is independent (fresh names, IDs and idempotency keys; seeded
 documents removed by ID), so several machines can check one server at once. Give each machine its
 own ``--seed`` (e.g. base + CI node index) and ``--junit-xml``, and merge the XML files; the

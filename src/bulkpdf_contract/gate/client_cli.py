@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", nargs="+", metavar="NAME",
                         help="run only these scenarios (names separated by spaces or commas; see below)")
     parser.add_argument("--auth", choices=AUTH_MODES, default="token",
-                        help="how the client authenticates: a bearer token, or OAuth client credentials (default: token)")
+                        help="how the client authenticates: a bearer token, or OAuth client credentials "
+                             "(default: token)")
     parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=DEFAULT_TIMEOUT,
                         help=f"seconds one run of COMMAND may take before it is killed (default: {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report (one testcase per scenario)")
@@ -123,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     failed = any(r.failed for r in results)
     print(summary_table(results))
-    print(f"\n{target}: {'FAILED' if failed else 'PASSED'} {len(results)} scenarios in {elapsed:.1f}s (--auth {args.auth})")
+    verdict = "FAILED" if failed else "PASSED"
+    print(f"\n{target}: {verdict} {len(results)} scenarios in {elapsed:.1f}s (--auth {args.auth})")
     if args.junit_xml:
         try:
             write_junit(results, args.junit_xml, elapsed=elapsed, target=target, suite="bulkpdf-check-client")

@@ -72,7 +72,8 @@ def exit_code(run: ClientRun) -> list[str]:
         return [f"the command exited {run.exit_code}; a careful client exits 0 here{said}"]
     if not run.scenario.succeeds and run.exit_code == 0:
         if run.job is None:
-            return ["the command exited 0 without creating a job; here the job fails, and the command must exit non-zero"]
+            return ["the command exited 0 without creating a job; here the job fails, "
+                    "and the command must exit non-zero"]
         return [f"the command exited 0 although job {run.job} ended {run.job_status}; it must exit non-zero"]
     return []
 

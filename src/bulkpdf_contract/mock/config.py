@@ -135,7 +135,8 @@ def resolve(
     )
     if isinstance(resolved.journal_size, bool) or not isinstance(resolved.journal_size, int) \
             or resolved.journal_size < 0:
-        raise ValueError(f"journal_size must be a whole number of requests (0 keeps none), got {resolved.journal_size!r}")
+        raise ValueError(f"journal_size must be a whole number of requests (0 keeps none), "
+                         f"got {resolved.journal_size!r}")
     temporary = data_dir is None
     return MockConfig(
         settings=resolved,

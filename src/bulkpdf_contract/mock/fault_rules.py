@@ -120,7 +120,8 @@ def _job_fault(rule: str, raw: Mapping[str, Any]) -> JobFault:
         executing_for=float(_number(rule, "executingFor", raw.get("executingFor", 0), low=0, high=MAX_SECONDS)),
         end=end,
         reasons=reasons,
-        skip=_number(rule, "skip", raw.get("skip", 1), low=1, high=50000, integer=True) if end == "PartialComplete" else 0,
+        skip=(_number(rule, "skip", raw.get("skip", 1), low=1, high=50000, integer=True)
+              if end == "PartialComplete" else 0),
     )
 
 
@@ -131,7 +132,8 @@ def parse_rule(raw: Any, index: int) -> Rule:
         raise FaultError(f"{where}: a rule is an object, got {type(raw).__name__}")
     if "name" in raw:
         if not isinstance(raw["name"], str) or not _NAME.match(raw["name"]):
-            raise FaultError(f"{where}: 'name' must be 1 to 64 letters, digits, '.', '_' or '-', got {raw['name']!r:.80}")
+            raise FaultError(f"{where}: 'name' must be 1 to 64 letters, digits, '.', '_' or '-', "
+                             f"got {raw['name']!r:.80}")
         where = f"{where} ({raw['name']})"
     kind = raw.get("action")
     if kind not in ACTIONS:
@@ -139,7 +141,8 @@ def parse_rule(raw: Any, index: int) -> Rule:
     unknown = sorted(set(map(str, raw)) - _COMMON_KEYS - _ACTION_KEYS[kind])
     if unknown:
         allowed = sorted(_COMMON_KEYS | _ACTION_KEYS[kind])
-        raise FaultError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} rule; allowed: {', '.join(allowed)}")
+        raise FaultError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} rule; "
+                         f"allowed: {', '.join(allowed)}")
     if "nth" in raw and "probability" in raw:
         raise FaultError(f"{where}: give 'nth' or 'probability', not both")
     if "seed" in raw and "probability" not in raw:
