@@ -204,11 +204,13 @@ def test_rules_come_and_go_over_http(api):
     assert api.client.request("PUT", "/_mock/faults", headers=AUTH).status_code == 405
 
 
-def test_the_harness_is_never_faulted(api):
+def test_the_mocks_own_api_is_never_faulted(api):
     api.client.post("/_mock/faults", json={"name": "all", "action": "respond", "status": 500}, headers=AUTH)
     assert api.get_job("0" * 32).status_code == 500
     assert api.client.get("/_mock/journal", headers=AUTH).status_code == 200
     assert api.client.get("/_mock/clock", headers=AUTH).status_code == 200
+    assert api.client.get("/_mock/capabilities", headers=AUTH).status_code == 200
+    assert api.client.get("/_mock/documents", headers=AUTH).status_code == 200
     assert api.client.request("DELETE", "/_mock/faults", headers=AUTH).json()["removed"] == 1
 
 

@@ -168,6 +168,9 @@ def run_client(scenario: Scenario, command: Sequence[str], *, auth: str, timeout
                 run.exit_code = process.wait(timeout)
             except subprocess.TimeoutExpired:
                 _stop(process)
+            except BaseException:  # interrupted (Ctrl-C): leave nothing running
+                _stop(process)
+                raise
             run.duration = time.monotonic() - started
             run.stdout, run.stderr = out.text(), err.text()
             run.output = [_read_output(p) for p in sorted(output.iterdir())]

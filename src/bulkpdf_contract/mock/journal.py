@@ -77,6 +77,9 @@ class Entry:
     job_status: str | None = None
     faults: list[str] = field(default_factory=list)
     outcome: str = "in-flight"
+    raw_headers: list[tuple[bytes, bytes]] | None = field(default=None, repr=False, compare=False)
+    """The headers as received, until :meth:`Journal.decode` turns them into ``headers`` (when
+    the entry is read: recording stays cheap)."""
 
     @property
     def answered(self) -> float:
@@ -97,7 +100,7 @@ class Entry:
              "retry_after": "retryAfter", "job_created": "jobCreated", "job_status": "jobStatus"}
 
     def to_json(self) -> dict[str, Any]:
-        out = {self._JSON.get(k, k): v for k, v in self.__dict__.items()}
+        out = {self._JSON.get(k, k): v for k, v in self.__dict__.items() if k != "raw_headers"}
         out["headers"] = [list(h) for h in self.headers]
         return out
 
@@ -150,19 +153,14 @@ class Journal:
         """Real seconds since the journal started (``Entry.received``'s scale)."""
         return time.monotonic() - self._started
 
-    def begin(self, kind: str, method: str, path: str, query: str, raw_headers: Iterable[tuple[bytes, bytes]],
+    def begin(self, kind: str, method: str, path: str, query: str, raw_headers: list[tuple[bytes, bytes]],
               at: float) -> Entry | None:
         """A new entry, in order of receipt; None when the journal keeps nothing."""
         if not self.size:
             return None
-        headers = []
-        for name, value in raw_headers:
-            if len(headers) >= MAX_HEADERS:
-                break
-            key = name.decode("latin-1").lower()
-            headers.append((key, mask_header(key, value.decode("latin-1"))))
         with self._lock:
-            entry = Entry(self._next, kind, method, path, self.now(), at, query=query, headers=headers)
+            entry = Entry(self._next, kind, method, path, self.now(), at, query=query,
+                          raw_headers=raw_headers[:MAX_HEADERS])
             self._next += 1
             if len(self._entries) == self.size:
                 self.dropped += 1
@@ -173,7 +171,26 @@ class Journal:
         """Entries with a sequence number above ``since``, oldest first, at most ``limit``."""
         with self._lock:
             out = [e for e in self._entries if e.seq > since]
-        return Entries(out if limit is None else out[:limit])
+            out = out if limit is None else out[:limit]
+            for entry in out:
+                self._decode(entry)
+        return Entries(out)
+
+    def decode(self, entry: Entry) -> Entry:
+        """``entry`` with its headers decoded and the credentials masked."""
+        with self._lock:
+            self._decode(entry)
+        return entry
+
+    @staticmethod
+    def _decode(entry: Entry) -> None:
+        if entry.raw_headers is None:
+            return
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in entry.raw_headers]
+        for i, (key, value) in enumerate(headers):  # a comprehension first: masking is rare work
+            if key in SECRET_HEADERS or len(value) > MAX_HEADER_VALUE:
+                headers[i] = (key, mask_header(key, value))
+        entry.headers, entry.raw_headers = headers, None
 
     @property
     def next_seq(self) -> int:

@@ -77,7 +77,7 @@ class MockApp:
                                   self.mock.config.settings.max_body_bytes)
             receive = await recording.read_ahead(receive)
             send = recording.wrap(send)
-        plan = self.mock.faults.plan(scope["method"], path)
+        plan = NO_FAULT if kind == "control" else self.mock.faults.plan(scope["method"], path)
         if entry is not None:
             entry.faults = list(plan.rules)
         cut = None

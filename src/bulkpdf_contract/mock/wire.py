@@ -74,7 +74,7 @@ class Recording:
 
     async def read_ahead(self, receive):
         """Read the body (up to ``max_bytes``) before the app; a ``receive`` that replays it."""
-        length = dict(self.scope["headers"]).get(b"content-length", b"")
+        length = next((v for k, v in self.scope["headers"] if k == b"content-length"), b"")
         if length.isdigit() and int(length) > self.max_bytes:
             self.raw = None  # too large to keep: only counted as it passes
             return self._counting(receive)
@@ -150,7 +150,7 @@ class Recording:
             return
         findings = noted.get("findings")
         if findings is None:
-            args = (entry.kind, entry.method, entry.headers, self.raw, self.contract)
+            args = (entry.kind, entry.method, self.journal.decode(entry).headers, self.raw, self.contract)
             kwargs = {"max_bytes": self.max_bytes, "max_findings": MAX_REASONS}
             if self.raw is not None and len(self.raw) > LARGE_BODY_BYTES:
                 findings = await anyio.to_thread.run_sync(lambda: request_findings(*args, **kwargs))
