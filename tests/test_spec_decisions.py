@@ -18,7 +18,7 @@ from bulkpdf_contract.spec import (
 from bulkpdf_contract.spec.decisions import EXTENSION, collect_decisions
 
 EXPECTED_IDS = {
-    "duplicate-ids-rejected", "file-url-lifetime", "job-visibility", "token-errors",
+    "duplicate-ids-rejected", "file-url-lifetime", "job-visibility", "poll-interval", "token-errors",
     "token-response-zuora-headers", "idempotency-key-charset", "idempotency-replay-any-body",
     "accept-encoding-ascii", "content-encoding-values", "track-id-charset", "entity-id-shape",
     "zuora-version-format", "request-id-header-required", "header-numbers-as-digit-strings",
