@@ -13,6 +13,8 @@ import importlib
 
 _EXPORTS = {
     "Clock": ".clock",
+    "ConnectionDropped": ".wire",
+    "FaultError": ".faults",
     "DEFAULT_TOKEN": ".auth",
     "MockSettings": ".config",
     "create_app": ".app",
