@@ -131,7 +131,8 @@ def _start(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Kill the command and everything it started (its process group)."""
+    """Kill the command and everything it started (its process group; nothing, when all of it
+    has already ended)."""
     try:
         if os.name != "nt":
             os.killpg(process.pid, signal.SIGKILL)
@@ -167,10 +168,9 @@ def run_client(scenario: Scenario, command: Sequence[str], *, auth: str, timeout
             try:
                 run.exit_code = process.wait(timeout)
             except subprocess.TimeoutExpired:
+                pass
+            finally:  # at the timeout, on Ctrl-C, and whatever the command left running
                 _stop(process)
-            except BaseException:  # interrupted (Ctrl-C): leave nothing running
-                _stop(process)
-                raise
             run.duration = time.monotonic() - started
             run.stdout, run.stderr = out.text(), err.text()
             run.output = [_read_output(p) for p in sorted(output.iterdir())]
