@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import secrets
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..validators import Finding
 
 RESOURCE_CODE = "515800"  # the 6-digit prefix of Zuora's own bulk-PDF error code 51580020
 
@@ -36,6 +40,17 @@ class ErrorCategory(Enum):
 
 
 Reason = tuple[ErrorCategory, str]
+_RULE_CATEGORY = {"schema.required": ErrorCategory.MISSING_FIELD,
+                  "schema.additionalProperties": ErrorCategory.UNKNOWN_FIELD}
+
+
+def finding_reasons(findings: list[Finding], disabled: frozenset[str]) -> list[Reason]:
+    """The reasons of a 400 for validator findings (minus the ``disabled`` rules)."""
+    return [
+        (_RULE_CATEGORY.get(f.rule, ErrorCategory.INVALID_VALUE), f"{f.message} (rule {f.rule} at {f.pointer or '/'})")
+        for f in findings
+        if f.rule not in disabled
+    ]
 
 
 def reason(category: ErrorCategory, message: str) -> dict[str, str]:

@@ -180,6 +180,11 @@ class Contract:
     def documents_per_zip(self) -> int:
         return int(self.extension("documents-per-zip"))
 
+    def zip_file_names(self, file_name: str, documents: int) -> list[str]:
+        """The names of a job's ZIP files: ``<fileName>_<n>.zip``, n = 1 .. ceil(documents / per-ZIP limit)."""
+        count = -(-max(documents, 0) // self.documents_per_zip)
+        return [f"{file_name}_{n}.zip" for n in range(1, count + 1)]
+
     @functools.cached_property
     def file_url_lifetime_seconds(self) -> int:
         return int(self.extension("file-url-lifetime-seconds"))
@@ -209,6 +214,12 @@ class Contract:
         return tuple(self.property_schema("indexFileFormat")["x-bulkpdf-index-columns"])
 
     # -- job statuses: which end a job, and whether with output ---------------------------------
+    @functools.cached_property
+    def job_statuses(self) -> tuple[str, ...]:
+        """Every job status, in the order of the spec's enum (the in-progress ones first, in the
+        order a job passes them)."""
+        return tuple(self.spec["components"]["schemas"]["JobStatus"]["enum"])
+
     def _status_extension(self, name: str) -> frozenset[str]:
         return frozenset(self.spec["components"]["schemas"]["JobStatus"][f"x-bulkpdf-{name}"])
 

@@ -28,7 +28,7 @@ from ...validators import Finding, validate_request
 from .. import idempotency
 from ..auth import authenticate
 from ..body import check_content_type, content_coding, inflate, parse_json, read_limited
-from ..errors import ApiError, ErrorCategory, Reason, method_not_allowed
+from ..errors import ApiError, ErrorCategory, finding_reasons, method_not_allowed
 from ..responses import JSON_TYPE, error_payload, json_response, raw_response, request_id
 from ..state import MockState
 from ..storage import StoredResponse
@@ -42,15 +42,6 @@ MAX_REASONS = 100
 """Reasons in one 400 body; past it one reason says the list was cut (a million malformed IDs
 must not cost seconds of validation and a 100 MB error body)."""
 LARGE_BODY_BYTES = 65536  # validated in a thread, so the event loop keeps answering meanwhile
-_CATEGORY = {"schema.required": ErrorCategory.MISSING_FIELD, "schema.additionalProperties": ErrorCategory.UNKNOWN_FIELD}
-
-
-def finding_reasons(findings: list[Finding], disabled: frozenset[str]) -> list[Reason]:
-    return [
-        (_CATEGORY.get(f.rule, ErrorCategory.INVALID_VALUE), f"{f.message} (rule {f.rule} at {f.pointer or '/'})")
-        for f in findings
-        if f.rule not in disabled
-    ]
 
 
 async def _only(request: Request, method: str) -> None:
