@@ -40,8 +40,9 @@ def collect(paths: Iterable[str]) -> tuple[list[str], list[FileFinding]]:
     return files, problems
 
 
-def read_file(path: str) -> bytes:
-    """The file's bytes, or :class:`FileProblem` for anything that is not a readable regular file.
+def read_file(path: str, limit: int = MAX_FILE_BYTES, kind: str = "payload files") -> bytes:
+    """The file's bytes, or :class:`FileProblem` for anything that is not a readable regular file
+    of at most ``limit`` bytes (``kind`` names such files in the message).
 
     Opened without blocking and checked with ``fstat`` before reading, so a named pipe or a
     device is reported instead of hanging the hook.
@@ -56,22 +57,22 @@ def read_file(path: str) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem("read", "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise FileProblem("read", _too_big(f"{info.st_size:,} bytes"))
+        if info.st_size > limit:
+            raise FileProblem("read", _too_big(f"{info.st_size:,} bytes", limit, kind))
         try:
             data = handle.read(info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
             if len(data) > info.st_size:  # it grew since fstat
-                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+                data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise FileProblem("read", _too_big(f"more than {MAX_FILE_BYTES:,} bytes"))
+    if len(data) > limit:
+        raise FileProblem("read", _too_big(f"more than {limit:,} bytes", limit, kind))
     return data
 
 
-def _too_big(size: str) -> str:
-    return (f"the file is {size}; bulkpdf lint reads payload files of at most "
-            f"{MAX_FILE_BYTES:,} bytes (a request with 50,000 IDs is about 2.5 MB)")
+def _too_big(size: str, limit: int, kind: str) -> str:
+    hint = " (a request with 50,000 IDs is about 2.5 MB)" if limit == MAX_FILE_BYTES else ""
+    return f"the file is {size}; bulkpdf lint reads {kind} of at most {limit:,} bytes{hint}"
 
 
 def decode(data: bytes) -> str:

@@ -27,7 +27,7 @@ from typing import Any, AsyncIterator
 import httpx
 
 from ..spec import TOKEN_PATH, load_contract
-from ..validators import Body, Exchange, Violation, request_violations
+from ..validators import Body, Exchange, Finding, Violation, request_violations
 from ..validators.exchanges import contract_path, wire_body
 from .answers import Answer, refusal, unreachable
 from .config import ProxySettings
@@ -77,10 +77,8 @@ class ProxyApp:
         if self._client is None:
             timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=4.0)
-            client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=self.settings.verify,
-                                       follow_redirects=False)
-            client.headers = httpx.Headers()  # forward the client's headers only, add none of httpx's
-            self._client = client
+            self._client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=self.settings.verify,
+                                             follow_redirects=False)
         return self._client
 
     async def aclose(self) -> None:
@@ -126,7 +124,8 @@ class _Flight:
         self.response_headers: tuple[tuple[str, str], ...] = ()
         self.answer: Answer | None = None
         self.requested: list[Violation] | None = None
-        self.error: str | None = None
+        self.error: str | None = None  # why the exchange has no whole answer
+        self.cut_off = False  # the upstream broke off its answer
 
     def header(self, name: bytes) -> str | None:
         for key, value in self.raw_headers:
@@ -203,8 +202,10 @@ class _Flight:
         headers = [(k, v) for k, v in self.raw_headers if k not in HOP_BY_HOP and k != b"host"]
         client = self.app.client()
         try:
-            response = await client.send(client.build_request(self.method, self.url, headers=headers,
-                                                              content=content), stream=True)
+            # A bare Request, not client.build_request: that would add httpx's default headers
+            # (Accept, Connection, User-Agent) and the cookies of earlier answers.
+            request = httpx.Request(self.method, self.url, headers=headers, content=content)
+            response = await client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=True)
             return
@@ -232,8 +233,9 @@ class _Flight:
                     await self.send({"type": "http.response.body", "body": pending, "more_body": True})
                 pending = chunk
         except httpx.HTTPError as exc:  # the answer cannot be completed honestly: the connection closes
-            self.error = f"the upstream broke off its answer: {type(exc).__name__}: {exc}"
-            self.status = None
+            self.error = (f"the upstream broke off its answer after {self.response_tap.size:,} body bytes: "
+                          f"{type(exc).__name__}: {exc}")
+            self.cut_off = True
             return
         await self.send({"type": "http.response.body", "body": pending or b"", "more_body": False})
 
@@ -263,6 +265,8 @@ class _Flight:
         declared = self.header(b"content-length")
         if where == "request" and not self.request_done and declared and declared.isdigit():
             size = max(size, int(declared))  # not read to the end (refused as too large)
+        if where == "response" and self.cut_off:
+            return Body(None, size, Finding("response.incomplete", "", self.error))
         if not tap.limit:
             return Body(None, size)
         return wire_body(bytes(tap.data), size, encoding, self.app.limit, where)

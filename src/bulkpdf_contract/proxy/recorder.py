@@ -25,6 +25,7 @@ from .har import HarWriter, Timings
 from .report import ReportWriter, Stats
 
 log = logging.getLogger("bulkpdf_contract.proxy")
+log.addHandler(logging.NullHandler())  # a library stays quiet unless the command (or pytest) shows its log
 LARGE_BODY_BYTES = 65536
 """Request bodies larger than this are validated in a thread (a 50,000-ID request takes ~30 ms)."""
 KEPT_VIOLATIONS = 10_000
