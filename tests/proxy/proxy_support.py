@@ -131,6 +131,7 @@ class Recording:
     status: int = 200
     headers: list[tuple[bytes, bytes]] = field(default_factory=lambda: [(b"content-type", b"application/json")])
     body: bytes = b"{}"
+    by_path: dict[str, bytes] = field(default_factory=dict)  # other bodies for some paths
     received: list[dict] = field(default_factory=list)
 
     async def __call__(self, scope, receive, send):
@@ -147,7 +148,7 @@ class Recording:
         self.received.append({"method": scope["method"], "path": scope["path"], "headers": scope["headers"],
                               "body": b"".join(chunks)})
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-        await send({"type": "http.response.body", "body": self.body})
+        await send({"type": "http.response.body", "body": self.by_path.get(scope["path"], self.body)})
 
 
 @contextlib.contextmanager

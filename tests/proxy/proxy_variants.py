@@ -1,7 +1,7 @@
 """Deliberately broken upstreams for the proxy: the faithful mock behind a middleware that breaks
 one rule each. Most are the gate's own (``gate_variants``, which tests/proxy/conftest.py puts on
-the path); the ones the gate has no use for are here: an error body that is not Zuora's, and job
-statuses that move backwards or change after the end."""
+the path); the ones the gate has no use for are built here with its ``rewrite_answers``: an
+error body that is not Zuora's, and job statuses that move backwards or change after the end."""
 
 from __future__ import annotations
 
@@ -9,47 +9,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import orjson
 from gate_variants import (_shout_file_name, _success_as_string, _truncate_file_name, drop_response_header,
-                           ignore_valid_idempotency_keys, rewrite_post_body, rewrite_post_response)
+                           ignore_valid_idempotency_keys, rewrite_answers, rewrite_post_body, rewrite_post_response)
 from proxy_support import mock_app
 
 from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
-
-
-def rewrite_answers(app, when: Callable[[dict, int], bool], fn: Callable[[dict, Any], Any]):
-    """Apply ``fn(scope, body)`` to the JSON body of every answer ``when(scope, status)`` selects
-    (uncompressed: the rewritten answer drops Content-Encoding)."""
-
-    async def middleware(scope, receive, send):
-        if scope["type"] != "http":
-            return await app(scope, receive, send)
-        start: dict = {}
-        chunks: list[bytes] = []
-
-        async def buffer(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                if not when(scope, message["status"]):
-                    await send(message)
-                return
-            if not when(scope, start["status"]):
-                return await send(message)
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            raw = b"".join(chunks)
-            headers = [(k, v) for k, v in start["headers"] if k.lower() not in (b"content-length", b"content-encoding")]
-            if any(k.lower() == b"content-encoding" and v == b"gzip" for k, v in start["headers"]):
-                import gzip
-                raw = gzip.decompress(raw)
-            body = orjson.dumps(fn(scope, orjson.loads(raw)))
-            await send({**start, "headers": headers + [(b"content-length", b"%d" % len(body))]})
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-
-        await app(scope, receive, buffer)
-
-    return middleware
 
 
 def _is_error(scope: dict, status: int) -> bool:

@@ -51,8 +51,9 @@ def refusal(violations: list[Violation], track_id: str | None) -> Answer:
             if v.rule == rule:
                 allowed = OPERATIONS.get(contract_path(v.path), "")
                 extra = [(b"allow", allowed.encode())] if status == 405 else []
-                return _answer(status, [reason(category, v.message)], track_id, extra)
-    reasons = [reason(c, m) for c, m in finding_reasons(violations[:MAX_REASONS])]
+                ((_, message),) = finding_reasons([v], ())
+                return _answer(status, [reason(category, message)], track_id, extra)
+    reasons = [reason(c, m) for c, m in finding_reasons(violations[:MAX_REASONS], ())]
     return _answer(400, reasons, track_id)
 
 
@@ -62,3 +63,9 @@ def unreachable(upstream: str, error: Exception, track_id: str | None, timed_out
     detail = str(error) or type(error).__name__
     message = f"the bulkpdf proxy's upstream {upstream} {what}: {type(error).__name__}: {detail}"
     return _answer(504 if timed_out else 502, [reason(ErrorCategory.TEMPORARY, message)], track_id)
+
+
+def failure(error: Exception, track_id: str | None) -> Answer:
+    """500 for a bug of the proxy's own (logged), never a traceback to the client."""
+    message = f"the bulkpdf proxy failed on this request (please report it): {type(error).__name__}: {error}"
+    return _answer(500, [{"code": "SystemError", "message": message}], track_id)

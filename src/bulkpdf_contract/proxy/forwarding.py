@@ -29,10 +29,10 @@ import httpx
 from ..spec import TOKEN_PATH, load_contract
 from ..validators import Body, Exchange, Finding, Violation, request_violations
 from ..validators.exchanges import contract_path, wire_body
-from .answers import Answer, refusal, unreachable
+from .answers import Answer, failure, refusal, unreachable
 from .config import ProxySettings
 from .har import Timings
-from .recorder import LARGE_BODY_BYTES, Finished, Recorder
+from .recorder import LARGE_BODY_BYTES, Finished, Recorder, log
 
 HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"te", b"trailer",
@@ -126,6 +126,7 @@ class _Flight:
         self.requested: list[Violation] | None = None
         self.error: str | None = None  # why the exchange has no whole answer
         self.cut_off = False  # the upstream broke off its answer
+        self.answering = False  # the answer has started: nothing else can be sent
 
     def header(self, name: bytes) -> str | None:
         for key, value in self.raw_headers:
@@ -144,6 +145,11 @@ class _Flight:
                 await self._send_answer()
         except ClientGone:
             self.error = "the client disconnected before its request was complete"
+        except Exception as exc:  # a bug of the proxy's own: Zuora's 500, never a traceback
+            log.exception("exchange %d (%s %s) failed in the proxy", self.id, self.method, self.path)
+            if not self.answering:
+                self.answer = failure(exc, self.header(b"zuora-track-id"))
+                await self._send_answer()
         finally:
             await self.app.recorder.finish(self._finished())
 
@@ -224,6 +230,7 @@ class _Flight:
         headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
         self.status = response.status_code
         self.response_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
+        self.answering = True
         await self.send({"type": "http.response.start", "status": self.status, "headers": headers})
         pending: bytes | None = None
         try:
@@ -245,6 +252,7 @@ class _Flight:
         self.status = answer.status
         self.response_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers)
         self.response_tap.feed(answer.body)
+        self.answering = True
         await self.send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await self.send({"type": "http.response.body", "body": answer.body, "more_body": False})
 

@@ -17,6 +17,7 @@ Pure (no I/O, no web framework): the proxy and the linter share it, and lint imp
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -268,5 +269,7 @@ def check_exchange(
     contract = contract or load_contract()
     if requested is None:
         requested = request_violations(exchange, contract)
+    else:  # checked before the answer existed: give them the status the client received
+        requested = [dataclasses.replace(v, status=exchange.status) for v in requested]
     answered = response_violations(exchange, requested, contract)
     return requested + answered + conversation.observe(exchange, request_valid=not requested)
