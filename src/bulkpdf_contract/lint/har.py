@@ -42,7 +42,7 @@ class EntryProblem(ValueError):
 
 def read_har(path: str) -> tuple[str, list]:
     """The text of a HAR file and its entries; :class:`FileProblem` when it is not one."""
-    text = decode(read_file(path, MAX_HAR_BYTES, "HAR files"))
+    text = decode(read_file(path, MAX_HAR_BYTES, "HAR files"), "a HAR file (JSON)")
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
