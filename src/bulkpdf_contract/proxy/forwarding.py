@@ -70,21 +70,25 @@ class ProxyApp:
         self.limit = self.contract.max_inflated_bytes
         self.upstream = settings.upstream.rstrip("/")
         self.recorder = Recorder(settings, self.contract)
-        self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncHTTPTransport | None = None
+        self.timeouts = {"timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout).as_dict()}
 
-    def client(self) -> httpx.AsyncClient:
-        """The upstream client, made on first use (in-process callers run no lifespan)."""
-        if self._client is None:
-            timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
+    def transport(self) -> httpx.AsyncHTTPTransport:
+        """The upstream connection pool, made on first use (in-process callers run no lifespan).
+
+        httpx's transport rather than its client: a proxy wants none of the client's layers (its
+        default headers, cookies kept from earlier answers, redirects, auth), and skipping them
+        is a tenth of the proxy's time per request.
+        """
+        if self._transport is None:
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=4.0)
-            self._client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=self.settings.verify,
-                                             follow_redirects=False)
-        return self._client
+            self._transport = httpx.AsyncHTTPTransport(verify=self.settings.verify, limits=limits)
+        return self._transport
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._transport is not None:
+            await self._transport.aclose()
+            self._transport = None
 
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] == "http":
@@ -206,12 +210,10 @@ class _Flight:
     # -- forwarding ----------------------------------------------------------------------------
     async def _forward(self, content: Any) -> None:
         headers = [(k, v) for k, v in self.raw_headers if k not in HOP_BY_HOP and k != b"host"]
-        client = self.app.client()
         try:
-            # A bare Request, not client.build_request: that would add httpx's default headers
-            # (Accept, Connection, User-Agent) and the cookies of earlier answers.
-            request = httpx.Request(self.method, self.url, headers=headers, content=content)
-            response = await client.send(request, stream=True)
+            request = httpx.Request(self.method, self.url, headers=headers, content=content,
+                                    extensions=self.app.timeouts)
+            response = await self.app.transport().handle_async_request(request)
         except httpx.TimeoutException as exc:
             self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=True)
             return

@@ -145,7 +145,15 @@ class Contract:
 
     # -- response side -------------------------------------------------------------------------
     def response(self, method: str, status: int) -> dict[str, Any] | None:
-        """The documented response for a status: exact code first, then ``4XX``-style ranges, then default."""
+        """The documented response for a status: exact code first, then ``4XX``-style ranges, then
+        default. Inlined once per method and status (validators ask per response; shared, so copy
+        before changing it)."""
+        key = ("response", method.upper(), status)
+        if key not in self._cache:
+            self._cache[key] = self._find_response(method, status)
+        return self._cache[key]
+
+    def _find_response(self, method: str, status: int) -> dict[str, Any] | None:
         op = self.operation(method)
         if op is None:
             return None
