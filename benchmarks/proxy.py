@@ -16,6 +16,28 @@ so at 32 clients the added latency is mostly the proxy's CPU per request queued 
 others. ``--record`` repeats the proxied runs with ``--report`` and ``--har`` on.
 The issue's target: <= 2 ms added p50 at 32 clients.
 
+Measured (2 cores shared with other test runs, so +-30 %; added p50 / added p99, proxy CPU per
+request):
+
+- 32 clients back to back: POST +19..+27 ms / +50..+250 ms, GET +14..+25 ms / +40..+100 ms;
+  the proxy at 0.7-0.9 ms CPU per exchange tops out at 0.8-1.25 k req/s where the mock alone
+  does 3.5-4.3 k, so with 32 clients waiting on each other the added latency is queueing
+  (32 / throughput), not the proxy's own path. The target is not met.
+- 32 clients at 400 req/s (below the proxy's ceiling): +1.3..+3 ms p50 on a quiet machine.
+- 1 client: POST +1.2 ms, GET +0.7..+1.0 ms p50 (the proxy's own path).
+- ``--report`` and ``--har``: +0.05..0.15 ms CPU per exchange.
+
+Where the proxy's time goes (cProfile at 32 clients, 3,000 POSTs): ~40 % httpx/httpcore
+sending to and reading from the upstream, ~25 % writing the answer back through uvicorn (two
+socket sends per answer), ~10 % the checks (``check_exchange`` ~40 us per POST), ~6 % uvicorn
+parsing the request; the rest is asyncio. Already cut: httpcore's pool walked all its
+connections on every request (half the CPU at 32 clients; now 16 pools by downstream
+connection), a failed ``import sniffio`` per request (now a dependency), ``Contract.response``
+inlining the spec per response (now cached: ``validate_response`` 160 -> 5 us), httpx's client
+layers (cookies, default headers; the transport is used directly). uvicorn with httptools and
+uvloop (measured in a scratch environment) changes little: the client side dominates. What is
+left is the price of two pure-Python HTTP/1.1 stacks per exchange.
+
 Run: ``.venv/bin/python benchmarks/proxy.py`` (about a minute on 2 cores; ``--quick`` for less).
 """
 
@@ -26,6 +48,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -39,6 +62,9 @@ bench_mock = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_mock)
 
 TOKEN = bench_mock.TOKEN
+LOADS = ((32, 0.0, 1.0), (32, 400.0, 0.25), (1, 0.0, 1 / 6))
+"""(connections, paced rate or 0 for back to back, share of the requests): the target's load, the
+same 32 clients at a rate the proxy keeps up with, and one client (the unloaded cost)."""
 _LENGTH = re.compile(rb"content-length:\s*(\d+)", re.I)
 
 
@@ -52,11 +78,18 @@ def start_proxy(upstream: str, port: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(command, stderr=subprocess.DEVNULL)
 
 
-async def _connection(port: int, request: bytes, budget: list[int], latencies: list[float]) -> None:
+async def _connection(port: int, request: bytes, budget: list[int], latencies: list[float],
+                      interval: float = 0.0) -> None:
+    """Requests on one keep-alive connection until the shared ``budget`` is spent; with an
+    ``interval``, one request per interval (paced, open loop) instead of back to back."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    due = time.perf_counter() + interval * random.random()
     try:
         while budget[0] > 0:
             budget[0] -= 1
+            if interval:
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                due += interval
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -68,13 +101,14 @@ async def _connection(port: int, request: bytes, budget: list[int], latencies: l
         writer.close()
 
 
-async def _load(port: int, request: bytes, total: int, concurrency: int) -> tuple[list[float], float]:
+async def _load(port: int, request: bytes, total: int, concurrency: int, rate: float = 0.0) -> tuple[list[float], float]:
     warm: list[float] = []
     await asyncio.gather(*(_connection(port, request, [20], warm) for _ in range(min(concurrency, 4))))
     latencies: list[float] = []
     budget = [total]
+    interval = concurrency / rate if rate else 0.0
     started = time.perf_counter()
-    await asyncio.gather(*(_connection(port, request, budget, latencies) for _ in range(concurrency)))
+    await asyncio.gather(*(_connection(port, request, budget, latencies, interval) for _ in range(concurrency)))
     return latencies, time.perf_counter() - started
 
 
@@ -95,7 +129,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(direct_port: int, proxy_port: int, pids: tuple[int, int], request: bytes, total: int,
-            concurrency: int, rounds: int = 2) -> dict:
+            concurrency: int, rate: float = 0.0, rounds: int = 2) -> dict:
     """Alternate direct and proxied runs; pooled latencies and CPU per request of proxy and upstream."""
     pooled: dict[str, list[float]] = {"direct": [], "proxy": []}
     seconds = {"direct": 0.0, "proxy": 0.0}
@@ -104,7 +138,7 @@ def measure(direct_port: int, proxy_port: int, pids: tuple[int, int], request: b
     for _ in range(rounds):
         for route, port in (("direct", direct_port), ("proxy", proxy_port)):
             before = cpu_seconds(proxy_pid), cpu_seconds(upstream_pid)
-            latencies, elapsed = asyncio.run(_load(port, request, total, concurrency))
+            latencies, elapsed = asyncio.run(_load(port, request, total, concurrency, rate))
             after = cpu_seconds(proxy_pid), cpu_seconds(upstream_pid)
             pooled[route] += latencies
             seconds[route] += elapsed
@@ -166,11 +200,14 @@ def main() -> None:
             bench_mock.wait_for_port(proxy_port)
             requests = requests_for(job_id(upstream_port))
             for method, request in requests.items():
-                for concurrency in (32, 1):
-                    n = total if concurrency == 32 else total // 6
-                    result = measure(upstream_port, proxy_port, (proxy.pid, upstream.pid), request, n, concurrency)
+                for concurrency, rate, share in LOADS:
+                    n = int(total * share)
+                    result = measure(upstream_port, proxy_port, (proxy.pid, upstream.pid), request, n,
+                                     concurrency, rate)
+                    load = f"{concurrency} client{'s' if concurrency > 1 else ''}" + (
+                        f" at {rate:.0f} req/s" if rate else "")
                     label = f"{method} /v1/operations/bulk-pdf{'/{jobId}' if method == 'GET' else ''}, " \
-                            f"{concurrency} client{'s' if concurrency > 1 else ''}, proxy {name}"
+                            f"{load}, proxy {name}"
                     report(label, result)
                     results[label] = result
             proxy.terminate()

@@ -34,6 +34,8 @@ from .config import ProxySettings
 from .har import Timings
 from .recorder import LARGE_BODY_BYTES, Finished, Recorder, log
 
+POOL_SHARDS = 16
+"""Upstream connection pools (see :meth:`ProxyApp.transport`)."""
 HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"te", b"trailer",
     b"transfer-encoding", b"upgrade",
@@ -70,25 +72,31 @@ class ProxyApp:
         self.limit = self.contract.max_inflated_bytes
         self.upstream = settings.upstream.rstrip("/")
         self.recorder = Recorder(settings, self.contract)
-        self._transport: httpx.AsyncHTTPTransport | None = None
+        self._transports: dict[int, httpx.AsyncHTTPTransport] = {}
         self.timeouts = {"timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout).as_dict()}
 
-    def transport(self) -> httpx.AsyncHTTPTransport:
-        """The upstream connection pool, made on first use (in-process callers run no lifespan).
+    def transport(self, client: Any) -> httpx.AsyncHTTPTransport:
+        """The upstream connection pool for requests from ``client`` (the downstream address),
+        made on first use (in-process callers run no lifespan).
 
         httpx's transport rather than its client: a proxy wants none of the client's layers (its
-        default headers, cookies kept from earlier answers, redirects, auth), and skipping them
-        is a tenth of the proxy's time per request.
+        default headers, cookies kept from earlier answers, redirects, auth). Several pools, each
+        downstream connection always on the same one: httpcore 1.0's pool walks all its
+        connections on every request (encode/httpcore#1035), which at 32 clients was half the
+        proxy's CPU; a downstream HTTP/1.1 connection has one request in flight at a time, so a
+        shard holds about 32 / :data:`POOL_SHARDS` connections.
         """
-        if self._transport is None:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=4.0)
-            self._transport = httpx.AsyncHTTPTransport(verify=self.settings.verify, limits=limits)
-        return self._transport
+        shard = hash(client) % POOL_SHARDS
+        transport = self._transports.get(shard)
+        if transport is None:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0)
+            transport = self._transports[shard] = httpx.AsyncHTTPTransport(verify=self.settings.verify, limits=limits)
+        return transport
 
     async def aclose(self) -> None:
-        if self._transport is not None:
-            await self._transport.aclose()
-            self._transport = None
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.aclose()
 
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] == "http":
@@ -114,6 +122,7 @@ class _Flight:
         self.t0 = time.perf_counter()
         self.t_sent = self.t_answer = None
         self.method: str = scope["method"]
+        self.client = scope.get("client")
         self.path: str = scope["path"]
         self.raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         self.headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers)
@@ -213,7 +222,7 @@ class _Flight:
         try:
             request = httpx.Request(self.method, self.url, headers=headers, content=content,
                                     extensions=self.app.timeouts)
-            response = await self.app.transport().handle_async_request(request)
+            response = await self.app.transport(self.client).handle_async_request(request)
         except httpx.TimeoutException as exc:
             self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=True)
             return

@@ -115,8 +115,8 @@ class Recorder:
             stats = self.stats
             stats.exchanges += 1
             stats.aborted += not done.checked
-            stats.refused += exchange.by_proxy and exchange.status is not None and exchange.status < 500
-            stats.unreachable += exchange.by_proxy and (exchange.status or 0) >= 500
+            stats.refused += exchange.by_proxy and 400 <= (exchange.status or 0) < 500
+            stats.unreachable += exchange.by_proxy and exchange.status in (502, 504)
             for v in violations:
                 stats.violations[v.rule] += 1
                 stats.by_direction[v.direction] += 1
