@@ -63,3 +63,14 @@ def test_a_valid_request_is_forwarded_unchanged(enforcing):
     assert answer.status_code == 200 and answer.json()["jobId"] == "j1"
     assert [r["body"] for r in recording.received] == [sent, b""] and polled.status_code == 200
     assert proxy.stats().refused == 0
+
+
+def test_without_enforce_an_invalid_request_reaches_the_upstream():
+    """The proxy is no stricter than the server unless asked: the request goes on, the finding stays."""
+    recording = Recording()
+    with upstream(recording) as url, run_proxy(url) as proxy:
+        answer = httpx.post(proxy.url + COLLECTION_PATH, content=b"{oops", headers=AUTH)
+        violations = proxy.violations()
+    assert answer.status_code == 200 and [r["body"] for r in recording.received] == [b"{oops"]
+    assert ("request", "request.not-json") in {(v.direction, v.rule) for v in violations}
+    assert ("response", "response.accepted-invalid-request") in {(v.direction, v.rule) for v in violations}

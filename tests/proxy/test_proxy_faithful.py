@@ -86,3 +86,12 @@ def test_a_tls_upstream_is_reached_with_its_certificate_checked(tmp_path):
         assert refused.json()["reasons"][0]["code"] == "51580061"
     finally:
         server.stop()
+
+
+def test_an_upstream_with_a_base_path_gets_it_before_every_path():
+    recording = Recording(body=orjson.dumps({"jobId": "j", "success": True}))
+    with upstream(recording) as url, run_proxy(url + "/zuora/") as proxy:
+        httpx.get(proxy.url + COLLECTION_PATH + "/abc?x=1%202", headers={"Authorization": f"Bearer {TOKEN}"})
+        (violation, *_) = proxy.violations()
+    assert recording.received[0]["path"] == "/zuora" + COLLECTION_PATH + "/abc"
+    assert violation.path == COLLECTION_PATH + "/abc"  # judged as the client's path
