@@ -103,3 +103,16 @@ def test_bad_options_exit_2(tmp_path, capsys):
     assert main(["proxy", "--upstream", "http://127.0.0.1:1", "--port", "0",
                  "--report", str(tmp_path / "missing" / "v.jsonl")]) == 2
     assert "missing" in capsys.readouterr().err
+
+
+def test_enforce_from_the_command_line_answers_without_the_upstream():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{unused.getsockname()[1]}"  # nothing listens: forwarding would be a 502
+    proxy = Proxy("--upstream", closed, "--enforce", "--host", "127.0.0.1", "--log-level", "warning")
+    assert "(enforcing)" in proxy.lines[0]
+    refused = httpx.post(proxy.url + COLLECTION_PATH, json=body(1, fileName="x" * 33), headers=AUTH)
+    forwarded = httpx.post(proxy.url + COLLECTION_PATH, json=body(1), headers=AUTH)
+    code, err = proxy.stop(signal.SIGTERM)
+    assert refused.status_code == 400 and forwarded.status_code == 502
+    assert code == 1 and "1 refused (--enforce)" in err and "1 answered 502/504" in err
