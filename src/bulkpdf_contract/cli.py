@@ -25,6 +25,7 @@ COMMANDS = {
     "serve": ("bulkpdf_contract.mock.cli", "run the reference mock server"),
     "spec": ("bulkpdf_contract.cli", "print the spec fragment or a standalone JSON Schema from it"),
     "drift": ("bulkpdf_contract.drift.cli", "compare the fragment with Zuora's published OpenAPI file"),
+    "proxy": ("bulkpdf_contract.proxy.cli", "forward traffic to a server, checking both ways against the contract"),
 }
 
 

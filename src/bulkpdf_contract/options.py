@@ -13,7 +13,11 @@ a ``ValueError``: argparse then prints the message itself, and the plugin catche
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 DEFAULT_TOKEN = "bulkpdf-test-token"
 
@@ -45,3 +49,16 @@ def http_url(text: str) -> str:
     if not raw.startswith(("http://", "https://")) or raw.endswith("://"):
         raise BadValue(f"expected an http:// or https:// base URL, got {text!r}")
     return raw.rstrip("/")
+
+
+def from_keywords(cls: type[T], caller: str, keywords: dict[str, Any]) -> T:
+    """A settings dataclass from ``**keywords``; a TypeError naming ``caller`` for an unknown one
+    (``create_app(job_dely=1)`` says which settings there are)."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(keywords) - known)
+    if unknown:
+        raise TypeError(
+            f"{caller}() got an unexpected keyword argument {unknown[0]!r} "
+            f"(its settings are: {', '.join(sorted(known))})"
+        )
+    return cls(**keywords)

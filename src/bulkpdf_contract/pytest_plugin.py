@@ -14,8 +14,10 @@ Options (command line, else environment, else ini): ``--bulkpdf-url`` / ``BULKPD
 
 Fixtures: ``bulkpdf_spec``, ``bulkpdf_server``, ``bulkpdf_client``, ``bulkpdf_validator``,
 ``bulkpdf_documents``, the mock's harness ``bulkpdf_faults``, ``bulkpdf_journal`` and
-``bulkpdf_clock`` (:mod:`bulkpdf_contract.harness`), and ``bulkpdf_mock_options`` (override it
-to configure the embedded mock).
+``bulkpdf_clock`` (:mod:`bulkpdf_contract.harness`), ``bulkpdf_proxy`` (a validating proxy in
+front of the server; a test whose traffic through it breaks the contract fails, with the
+violations listed) and ``bulkpdf_mock_options`` / ``bulkpdf_proxy_options`` (override them to
+configure the embedded mock and the proxy).
 Helpers: :func:`assert_valid_request`, :func:`assert_valid_response`. Strategies are re-exported:
 ``from bulkpdf_contract.pytest_plugin import valid_requests``.
 
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 MARKER = "bulkpdf"
 SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents", "bulkpdf_faults",
-                             "bulkpdf_journal", "bulkpdf_clock"})
+                             "bulkpdf_journal", "bulkpdf_clock", "bulkpdf_proxy"})
 STRATEGIES = (
     "valid_bodies", "valid_headers", "valid_requests", "edge_cases", "labelled_edge_cases",
     "Labelled", "Request",
@@ -122,6 +124,7 @@ class Settings:
 SETTINGS = pytest.StashKey[Settings]()
 PREVIOUS_PROFILE = pytest.StashKey[str]()
 SEEDING = pytest.StashKey[bool]()
+PROXY = pytest.StashKey[Any]()  # the test's BulkPdfProxy
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -263,6 +266,26 @@ def _probe_seeding(config: pytest.Config) -> bool:
     return config.stash[SEEDING]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    """Fail a test whose traffic through ``bulkpdf_proxy`` broke the contract, listing why."""
+    report = yield
+    proxy = item.stash.get(PROXY, None)
+    if call.when != "call" or proxy is None:
+        return report
+    violations = proxy.violations()
+    if violations:
+        from .proxy.session import describe
+
+        text = describe(violations)
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = text
+        else:
+            report.sections.append(("bulkpdf proxy violations", text))
+    return report
+
+
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def bulkpdf_mock_options() -> dict[str, Any]:
@@ -375,3 +398,39 @@ def bulkpdf_validator(bulkpdf_spec: Contract) -> BulkPdfValidator:
     from .validators import BulkPdfValidator
 
     return BulkPdfValidator(bulkpdf_spec)
+
+
+@pytest.fixture(scope="session")
+def bulkpdf_proxy_options() -> dict[str, Any]:
+    """Extra ``start_proxy`` keyword arguments (``enforce``, ``har``, ``report``, ...); override it in a conftest."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _bulkpdf_running_proxy(bulkpdf_server: BulkPdfServer, bulkpdf_proxy_options: dict[str, Any]) -> Iterator[Any]:
+    """One proxy for the session, so a job created in one test and polled in another is judged whole."""
+    from .proxy import start_proxy
+
+    if "upstream" in bulkpdf_proxy_options:
+        pytest.fail("bulkpdf_proxy_options may not set upstream: the proxy fronts bulkpdf_server",
+                    pytrace=False)
+    proxy = start_proxy(bulkpdf_server.url, **bulkpdf_proxy_options)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def bulkpdf_proxy(request: pytest.FixtureRequest, _bulkpdf_running_proxy: Any,
+                  bulkpdf_server: BulkPdfServer) -> Iterator[Any]:
+    """The validating proxy in front of ``bulkpdf_server``: ``.url``, ``.client()``,
+    ``.violations()``; the test fails if its traffic through the proxy breaks the contract."""
+    from .proxy.session import BulkPdfProxy
+
+    handle = BulkPdfProxy(_bulkpdf_running_proxy, bulkpdf_server.token, bulkpdf_server.job_timeout)
+    request.node.stash[PROXY] = handle
+    try:
+        yield handle
+    finally:
+        handle.close()

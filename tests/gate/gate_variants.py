@@ -125,11 +125,11 @@ def drop_response_header(app, name: str):
     return middleware
 
 
-def rewrite_post_response(app, fn: JsonFn):
-    """Apply ``fn`` to the JSON body of every 200 answer to a POST on the collection."""
+def rewrite_answers(app, when: Callable[[dict, int], bool], fn: Callable[[dict, Any], Any]):
+    """Apply ``fn(scope, data)`` to the JSON body of every answer that ``when(scope, status)`` selects."""
 
     async def middleware(scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != COLLECTION_PATH:
+        if scope["type"] != "http":
             return await app(scope, receive, send)
         start: dict = {}
         chunks: list[bytes] = []
@@ -143,10 +143,11 @@ def rewrite_post_response(app, fn: JsonFn):
                 return
             body = b"".join(chunks)
             headers = start["headers"]
-            gzipped = any(k.lower() == b"content-encoding" and v.lower() == b"gzip" for k, v in headers)
-            data = _decode(body, gzipped) if start["status"] == 200 else None
-            if isinstance(data, dict):
-                body = _encode(fn(data), gzipped)
+            if when(scope, start["status"]):
+                gzipped = any(k.lower() == b"content-encoding" and v.lower() == b"gzip" for k, v in headers)
+                data = _decode(body, gzipped)
+                if data is not None:
+                    body = _encode(fn(scope, data), gzipped)
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
@@ -155,6 +156,15 @@ def rewrite_post_response(app, fn: JsonFn):
         await app(scope, receive, buffer)
 
     return middleware
+
+
+def rewrite_post_response(app, fn: JsonFn):
+    """Apply ``fn`` to the JSON body of every 200 answer to a POST on the collection."""
+
+    def when(scope: dict, status: int) -> bool:
+        return scope["method"] == "POST" and scope["path"] == COLLECTION_PATH and status == 200
+
+    return rewrite_answers(app, when, lambda scope, data: fn(data) if isinstance(data, dict) else data)
 
 
 def server_error_when(app, condition: Callable[[Any], bool]):

@@ -11,6 +11,8 @@ import requests  # noqa: F401
 
 import bulkpdf_contract.client  # noqa: F401
 import bulkpdf_contract.mock  # noqa: F401
+import bulkpdf_contract.proxy  # noqa: F401
+import bulkpdf_contract.proxy.session  # noqa: F401
 import bulkpdf_contract.spec  # noqa: F401
 import bulkpdf_contract.strategies  # noqa: F401
 import bulkpdf_contract.validators  # noqa: F401

@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from urllib.parse import unquote, urlsplit
 
 import orjson
 
-def file_name(url: str) -> str:
-    """The file name a download URL ends in (``<fileName>_<n>.zip``)."""
-    return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+from ..validators.conversation import url_file_name
+
+file_name = url_file_name
+"""The file name a download URL ends in (``<fileName>_<n>.zip``)."""
 
 
 def pdfs(archive: zipfile.ZipFile) -> list[str]:

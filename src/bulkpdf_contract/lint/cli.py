@@ -1,7 +1,7 @@
 """``bulkpdf lint``: options and exit codes (0 no findings, 1 findings, 2 usage error).
 
-Loading, checking and reporting live in :mod:`.parsing`, :mod:`.engine` and :mod:`.report`;
-this module only wires them to the command line.
+Loading, checking and reporting live in :mod:`.parsing`, :mod:`.engine`, :mod:`.har` (``--har``:
+recorded traffic) and :mod:`.report`; this module only wires them to the command line.
 """
 
 from __future__ import annotations
@@ -10,13 +10,17 @@ import argparse
 import sys
 
 from .engine import lint_paths
+from .har import lint_har
 from .parsing import load_file_names
 from .report import FORMATS, write
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH",
+    parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="payload files, or directories to search for *.json, *.yaml, *.yml")
+    parser.add_argument("--har", action="append", default=[], metavar="FILE",
+                        help="check the exchanges recorded in a HAR file both ways, as bulkpdf proxy "
+                             "does (repeatable)")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: path:line:col: rule: message (default); json: a list of objects")
     parser.add_argument("--file-names", metavar="MAP",
@@ -25,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.paths and not args.har:
+        print("usage: bulkpdf lint [--format text|json] [--file-names MAP] [--har FILE] PATH...\n"
+              "bulkpdf lint: give payload files or directories, or --har FILE", file=sys.stderr)
+        return 2
     file_names = None
     if args.file_names is not None:
         try:
@@ -32,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"bulkpdf lint: --file-names: {exc}", file=sys.stderr)
             return 2
-    findings = lint_paths(args.paths, file_names=file_names)
+    findings = lint_paths(args.paths, file_names=file_names) if args.paths else []
+    for har in args.har:
+        findings += lint_har(har)
     write(findings, args.format, sys.stdout, sys.stderr)
     return 1 if findings else 0

@@ -40,12 +40,15 @@ def collect(paths: Iterable[str]) -> tuple[list[str], list[FileFinding]]:
     return files, problems
 
 
-def read_file(path: str) -> bytes:
-    """The file's bytes, or :class:`FileProblem` for anything that is not a readable regular file.
+def read_file(path: str, limit: int | None = None, kind: str = "payload files") -> bytes:
+    """The file's bytes, or :class:`FileProblem` for anything that is not a readable regular file
+    of at most ``limit`` bytes (default :data:`MAX_FILE_BYTES`; ``kind`` names such files in the
+    message).
 
     Opened without blocking and checked with ``fstat`` before reading, so a named pipe or a
     device is reported instead of hanging the hook.
     """
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
@@ -56,25 +59,25 @@ def read_file(path: str) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem("read", "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise FileProblem("read", _too_big(f"{info.st_size:,} bytes"))
+        if info.st_size > limit:
+            raise FileProblem("read", _too_big(f"{info.st_size:,} bytes", limit, kind))
         try:
             data = handle.read(info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
             if len(data) > info.st_size:  # it grew since fstat
-                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
+                data += handle.read(limit + 1 - len(data))
         except OSError as exc:
             raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise FileProblem("read", _too_big(f"more than {MAX_FILE_BYTES:,} bytes"))
+    if len(data) > limit:
+        raise FileProblem("read", _too_big(f"more than {limit:,} bytes", limit, kind))
     return data
 
 
-def _too_big(size: str) -> str:
-    return (f"the file is {size}; bulkpdf lint reads payload files of at most "
-            f"{MAX_FILE_BYTES:,} bytes (a request with 50,000 IDs is about 2.5 MB)")
+def _too_big(size: str, limit: int, kind: str) -> str:
+    hint = " (a request with 50,000 IDs is about 2.5 MB)" if kind == "payload files" else ""
+    return f"the file is {size}; bulkpdf lint reads {kind} of at most {limit:,} bytes{hint}"
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, expected: str = "a request body (a JSON or YAML object)") -> str:
     """UTF-8 text (a leading byte order mark is dropped), or a ``parse`` problem saying where it fails."""
     try:
         text = data.decode("utf-8")
@@ -91,5 +94,5 @@ def decode(data: bytes) -> str:
         raise FileProblem("parse", "a binary file (it contains NUL bytes), not JSON or YAML text",
                           line, col)
     if not text.strip():
-        raise FileProblem("parse", "the file is empty; expected a request body (a JSON or YAML object)")
+        raise FileProblem("parse", f"the file is empty; expected {expected}")
     return text

@@ -8,27 +8,20 @@ bomb stops one byte past the limit.
 
 from __future__ import annotations
 
-import zlib
 from typing import Any, AsyncIterator
 
 import orjson
 
+from ..validators.coding import InflateError, inflate as inflate_within
+from ..validators.exchanges import content_type_finding
 from .errors import ApiError, ErrorCategory
 
 
 def check_content_type(value: str | None) -> None:
-    if not value:
-        raise ApiError(415, ErrorCategory.INVALID_VALUE,
-                       "the Content-Type header is missing; send the JSON request body as application/json")
-    media_type, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, arg = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = arg.strip().strip('"').lower()
-    if media_type.strip().lower() != "application/json" or charset not in (None, "utf-8", "utf8"):
-        raise ApiError(415, ErrorCategory.INVALID_VALUE,
-                       f"Content-Type {value!r} is not supported; send application/json (UTF-8)")
+    """415 unless the body is declared as JSON (UTF-8): the validators' media-type rule."""
+    finding = content_type_finding(value)
+    if finding is not None:
+        raise ApiError(415, ErrorCategory.INVALID_VALUE, finding.message)
 
 
 def content_coding(value: str | None) -> str:
@@ -58,23 +51,15 @@ async def read_limited(stream: AsyncIterator[bytes], content_length: str | None,
 
 
 def inflate(data: bytes, limit: int) -> bytes:
-    """Decompress a (possibly multi-member) gzip body, never producing more than ``limit + 1`` bytes."""
-    out = bytearray()
-    while True:
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            out += inflater.decompress(data, limit + 1 - len(out))
-        except zlib.error as exc:
-            raise ApiError(400, ErrorCategory.MALFORMED_JSON,
-                           f"the request body is not valid gzip data ({exc})") from None
-        if len(out) > limit or inflater.unconsumed_tail:
+    """:func:`~bulkpdf_contract.validators.coding.inflate` of a request body, its refusals as
+    Zuora's errors: 413 past the limit, 400 for data that is not gzip."""
+    try:
+        return inflate_within(data, limit)
+    except InflateError as exc:
+        if exc.too_large:
             raise ApiError(413, ErrorCategory.INVALID_VALUE,
-                           f"the gzip request body inflates to more than {limit} bytes")
-        if not inflater.eof:
-            raise ApiError(400, ErrorCategory.MALFORMED_JSON, "the gzip request body is truncated")
-        data = inflater.unused_data
-        if not data.strip(b"\x00"):
-            return bytes(out)
+                           f"the gzip request body inflates to more than {limit} bytes") from None
+        raise ApiError(400, ErrorCategory.MALFORMED_JSON, f"the request body: {exc}") from None
 
 
 def parse_json(data: bytes) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..options import from_keywords
 from ..spec import Contract, load_contract
 from .clock import Clock
 from .fault_rules import load_faults
@@ -72,14 +73,7 @@ class MockSettings:
     @classmethod
     def from_keywords(cls, caller: str, keywords: dict[str, Any]) -> MockSettings:
         """The settings from ``**keywords``; a TypeError naming ``caller`` for an unknown one."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(keywords) - known)
-        if unknown:
-            raise TypeError(
-                f"{caller}() got an unexpected keyword argument {unknown[0]!r} "
-                f"(its settings are: {', '.join(sorted(known))})"
-            )
-        return cls(**keywords)
+        return from_keywords(cls, caller, keywords)
 
 
 @dataclass(frozen=True)

@@ -128,22 +128,32 @@ def start_server(app: Any = None, *, host: str = "127.0.0.1", port: int = 0, **c
         app = create_app(**create_app_kwargs)
     elif create_app_kwargs:
         raise TypeError("pass either app or create_app arguments, not both")
+    return serve_app(app, host=host, port=port)
+
+
+def serve_app(
+    app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "bulkpdf-mock-server", **config: Any
+) -> RunningServer:
+    """Any ASGI app under uvicorn (the Zuora HTTP/1.1 protocol) in a thread named ``name``,
+    once it accepts connections. ``config``: more ``uvicorn.Config`` options (with
+    ``ssl_certfile`` and ``ssl_keyfile`` the URL is ``https://``)."""
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5,
-                            http=ZuoraH11Protocol)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bulkpdf-mock-server", daemon=True)
+    options = {"log_level": "warning", "lifespan": "on", "access_log": False, "timeout_graceful_shutdown": 5,
+               "http": ZuoraH11Protocol, **config}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
-            raise RuntimeError(f"the mock server did not start on {host}:{bound_port}")
+            raise RuntimeError(f"the server did not start on {host}:{bound_port}")
         time.sleep(0.005)
     url_host = f"[{host}]" if ":" in host else host
-    return RunningServer(f"http://{url_host}:{bound_port}", app, server, thread)
+    scheme = "https" if options.get("ssl_certfile") else "http"
+    return RunningServer(f"{scheme}://{url_host}:{bound_port}", app, server, thread)
 
 
 @contextlib.contextmanager

@@ -145,7 +145,15 @@ class Contract:
 
     # -- response side -------------------------------------------------------------------------
     def response(self, method: str, status: int) -> dict[str, Any] | None:
-        """The documented response for a status: exact code first, then ``4XX``-style ranges, then default."""
+        """The documented response for a status: exact code first, then ``4XX``-style ranges, then
+        default. Inlined once per method and status (validators ask per response; shared, so copy
+        before changing it)."""
+        key = ("response", method.upper(), status)
+        if key not in self._cache:
+            self._cache[key] = self._find_response(method, status)
+        return self._cache[key]
+
+    def _find_response(self, method: str, status: int) -> dict[str, Any] | None:
         op = self.operation(method)
         if op is None:
             return None
@@ -179,6 +187,11 @@ class Contract:
     @functools.cached_property
     def documents_per_zip(self) -> int:
         return int(self.extension("documents-per-zip"))
+
+    def zip_file_names(self, file_name: str, documents: int) -> list[str]:
+        """The names of a job's ZIP files: ``<fileName>_<n>.zip``, n = 1 .. ceil(documents / per-ZIP limit)."""
+        count = -(-max(documents, 0) // self.documents_per_zip)
+        return [f"{file_name}_{n}.zip" for n in range(1, count + 1)]
 
     @functools.cached_property
     def file_url_lifetime_seconds(self) -> int:
@@ -214,6 +227,12 @@ class Contract:
         return tuple(self.property_schema("indexFileFormat")["x-bulkpdf-index-columns"])
 
     # -- job statuses: which end a job, and whether with output ---------------------------------
+    @functools.cached_property
+    def job_statuses(self) -> tuple[str, ...]:
+        """Every job status, in the order of the spec's enum (the in-progress ones first, in the
+        order a job passes them)."""
+        return tuple(self.spec["components"]["schemas"]["JobStatus"]["enum"])
+
     def _status_extension(self, name: str) -> frozenset[str]:
         return frozenset(self.spec["components"]["schemas"]["JobStatus"][f"x-bulkpdf-{name}"])
 

@@ -3,8 +3,6 @@ and indexed as requested."""
 
 from __future__ import annotations
 
-import math
-
 from ..archives import file_name, index_entries, pdfs, read_index
 from ..context import Broken, Context
 from ..registry import domain_check
@@ -28,10 +26,9 @@ def check_job_completes(ctx: Context) -> str:
 @domain_check(jobs=OUTPUT_JOBS)
 def check_zip_names(ctx: Context) -> str:
     """``fileUrls`` name the ZIPs ``<fileName>_<n>.zip``, n = 1.. ceil(documents / per-zip limit)."""
-    per_zip = ctx.contract.documents_per_zip
     for label in OUTPUT_JOBS:
         job = ctx.completed(label)
-        expected = [f"{job.body['fileName']}_{n}.zip" for n in range(1, math.ceil(len(job.expected) / per_zip) + 1)]
+        expected = ctx.contract.zip_file_names(job.body["fileName"], len(job.expected))
         names = [file_name(url) for url, _, _ in job.zips]
         if names != expected:
             raise Broken(f"job {label!r} ({len(job.expected)} documents) has files {names}; expected {expected}",

@@ -1,0 +1,97 @@
+"""A faithful upstream (the mock) behind the proxy: the client's mistakes are reported as request
+violations, nothing on the response side, and what passes through is what was sent."""
+
+from __future__ import annotations
+
+import gzip
+import ssl
+
+import httpx
+import orjson
+import pytest
+from proxy_support import (EXPECTED_REQUEST_RULES, TOKEN, Recording, by_label, converse, mock_app, proxied,
+                           upstream)
+
+from bulkpdf_contract.mock.server import serve_app
+from bulkpdf_contract.proxy import run_proxy
+from bulkpdf_contract.spec import COLLECTION_PATH, TOKEN_PATH
+
+
+def test_a_faithful_upstream_gives_no_response_violation():
+    with proxied() as (_, proxy):
+        talk = converse(proxy, documents=2)
+        violations = proxy.violations()
+        stats = proxy.stats()
+    assert talk.job_id
+    assert by_label(talk, violations, "response") == set()
+    assert by_label(talk, violations, "request") == EXPECTED_REQUEST_RULES
+    assert stats.exchanges == sum(len(found) for found in talk.steps.values())
+    assert stats.by_direction["response"] == 0 and stats.refused == stats.unreachable == stats.aborted == 0
+
+
+def test_a_finished_job_of_several_zips_keeps_the_naming_rule():
+    with proxied() as (_, proxy):
+        talk = converse(proxy, documents=2500, file_name="big")
+        violations = proxy.violations()
+    assert talk.job["status"] == "Completed" and len(talk.job["fileUrls"]) == 3
+    assert by_label(talk, violations, "response") == set()
+
+
+def test_requests_and_answers_pass_through_untouched():
+    """Authorization, a gzip request body and a gzip answer, and the token operation, byte for byte."""
+    answer = gzip.compress(orjson.dumps({"jobId": "j", "success": True}), mtime=0)
+    recording = Recording(headers=[(b"content-type", b"application/json"), (b"content-encoding", b"gzip"),
+                                   (b"x-upstream", b"1")], body=answer)
+    sent = gzip.compress(orjson.dumps({"documents": []}), mtime=0)
+    with upstream(recording) as url, run_proxy(url) as proxy:
+        with httpx.Client(base_url=proxy.url) as client:
+            headers = {"Authorization": "Bearer secret-token", "Content-Type": "application/json",
+                       "Content-Encoding": "gzip", "Accept-Encoding": "gzip", "Zuora-Track-Id": "t1"}
+            with client.stream("POST", COLLECTION_PATH + "?q=1", content=sent, headers=headers) as response:
+                raw = b"".join(response.iter_raw())
+                got_headers = response.headers
+                client_sent = {k.lower(): v for k, v in response.request.headers.items()}
+            form = b"client_id=" + b"c" * 36 + b"&client_secret=s3cret&grant_type=client_credentials"
+            client.post(TOKEN_PATH, content=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    first, token = recording.received
+    assert first["body"] == sent and first["path"] == COLLECTION_PATH
+    received = {k.decode(): v.decode() for k, v in first["headers"]}
+    assert received["authorization"] == "Bearer secret-token"
+    assert received["content-encoding"] == "gzip" and received["accept-encoding"] == "gzip"
+    assert received["host"] == url.split("//")[1]  # the upstream's own name, as a client would send it
+    assert {k: v for k, v in received.items() if k != "host"} == {
+        k: v for k, v in client_sent.items() if k not in ("host", "connection")}  # nothing added, nothing lost
+    assert raw == answer and got_headers["content-encoding"] == "gzip" and got_headers["x-upstream"] == "1"
+    assert token["path"] == TOKEN_PATH and token["body"] == form
+
+
+def test_a_tls_upstream_is_reached_with_its_certificate_checked(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    key_file, cert_file = tmp_path / "key.pem", tmp_path / "cert.pem"
+    cert.private_key_pem.write_to_path(key_file)
+    cert.cert_chain_pems[0].write_to_path(cert_file)
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    server = serve_app(mock_app(), ssl_certfile=str(cert_file), ssl_keyfile=str(key_file))
+    try:
+        assert server.url.startswith("https://")
+        with run_proxy(server.url, verify=trusted) as proxy:
+            talk = converse(proxy)
+            assert talk.job_id and by_label(talk, proxy.violations(), "response") == set()
+        with run_proxy(server.url) as untrusted:  # the default CA bundle does not know this CA
+            refused = httpx.post(untrusted.url + COLLECTION_PATH, json={}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert refused.status_code == 502 and "CERTIFICATE_VERIFY_FAILED" in refused.text
+        assert refused.json()["reasons"][0]["code"] == "51580061"
+    finally:
+        server.stop()
+
+
+def test_an_upstream_with_a_base_path_gets_it_before_every_path():
+    recording = Recording(body=orjson.dumps({"jobId": "j", "success": True}))
+    with upstream(recording) as url, run_proxy(url + "/zuora/") as proxy:
+        httpx.get(proxy.url + COLLECTION_PATH + "/abc?x=1%202", headers={"Authorization": f"Bearer {TOKEN}"})
+        (violation, *_) = proxy.violations()
+    assert recording.received[0]["path"] == "/zuora" + COLLECTION_PATH + "/abc"
+    assert violation.path == COLLECTION_PATH + "/abc"  # judged as the client's path
