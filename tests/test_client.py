@@ -161,7 +161,7 @@ def test_the_client_and_validators_need_no_pytest():
     code = (
         "import sys\n"
         "from bulkpdf_contract.client import BulkPdfServer\n"
-        "from bulkpdf_contract.validators import assert_valid_request, BulkPdfValidator\n"
+        "from bulkpdf_contract.validators.assertions import assert_valid_request, BulkPdfValidator\n"
         f"server = BulkPdfServer({UNREACHABLE!r}, 't', embedded=False)\n"
         "assert not server.supports_seeding()\n"
         "assert BulkPdfValidator().request({}) != []\n"

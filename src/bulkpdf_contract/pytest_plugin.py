@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .client import BulkPdfClient, BulkPdfServer
     from .harness import Faults, Journal, MockClock
     from .spec import Contract
-    from .validators import BulkPdfValidator
+    from .validators.assertions import BulkPdfValidator
 
 MARKER = "bulkpdf"
 SERVER_FIXTURES = frozenset({"bulkpdf_server", "bulkpdf_client", "bulkpdf_documents", "bulkpdf_faults",
@@ -54,7 +54,7 @@ REEXPORTS = {
     "BulkPdfServer": "bulkpdf_contract.client",
     **dict.fromkeys(
         ("BulkPdfValidator", "assert_valid_request", "assert_valid_response", "format_findings"),
-        "bulkpdf_contract.validators",
+        "bulkpdf_contract.validators.assertions",
     ),
     **dict.fromkeys(STRATEGIES, "bulkpdf_contract.strategies"),
 }
@@ -395,7 +395,7 @@ def bulkpdf_spec() -> Contract:
 @pytest.fixture(scope="session")
 def bulkpdf_validator(bulkpdf_spec: Contract) -> BulkPdfValidator:
     """Validates requests and responses (dicts, ``httpx`` or ``requests`` objects) into findings."""
-    from .validators import BulkPdfValidator
+    from .validators.assertions import BulkPdfValidator
 
     return BulkPdfValidator(bulkpdf_spec)
 

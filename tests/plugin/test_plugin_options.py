@@ -182,7 +182,8 @@ def test_plugin_import_is_cheap():
 def test_plugin_re_exports_the_helpers_from_their_modules():
     """The documented imports keep working, and give the plain modules' own objects."""
     import bulkpdf_contract.pytest_plugin as plugin
-    from bulkpdf_contract import client, strategies, validators
+    from bulkpdf_contract import client, strategies
+    from bulkpdf_contract.validators import assertions
     from bulkpdf_contract.pytest_plugin import (
         BulkPdfServer, BulkPdfValidator, assert_valid_request, assert_valid_response,
         format_findings, valid_requests,
@@ -191,8 +192,8 @@ def test_plugin_re_exports_the_helpers_from_their_modules():
     assert BulkPdfServer is client.BulkPdfServer
     assert valid_requests is strategies.valid_requests
     assert (BulkPdfValidator, assert_valid_request, assert_valid_response, format_findings) == (
-        validators.BulkPdfValidator, validators.assert_valid_request,
-        validators.assert_valid_response, validators.format_findings)
+        assertions.BulkPdfValidator, assertions.assert_valid_request,
+        assertions.assert_valid_response, assertions.format_findings)
     namespace: dict = {}
     exec("from bulkpdf_contract.pytest_plugin import *", namespace)
     assert set(plugin.__all__) <= set(namespace)

@@ -10,7 +10,7 @@ import orjson
 from validators_support import REQUEST_ID, SEED
 
 from bulkpdf_contract.spec import COLLECTION_PATH
-from bulkpdf_contract.validators import Body, Exchange
+from bulkpdf_contract.validators.exchanges import Body, Exchange
 
 _IDS = itertools.count(1)
 JSON = ("content-type", "application/json")

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from bulkpdf_contract.spec import load_contract
-from bulkpdf_contract.validators import (
+from bulkpdf_contract.validators.assertions import (
     BulkPdfValidator,
     Finding,
     assert_valid_request,

@@ -9,7 +9,7 @@ from exchange_support import create, exchange, poll, zip_urls
 from validators_support import SEED
 
 from bulkpdf_contract.spec import TOKEN_PATH, load_contract
-from bulkpdf_contract.validators import Conversation
+from bulkpdf_contract.validators.conversation import Conversation
 from bulkpdf_contract.validators.conversation import url_file_name
 
 RETENTION = load_contract().idempotency_retention_seconds

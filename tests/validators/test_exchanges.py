@@ -11,7 +11,8 @@ from exchange_support import auth, exchange
 from validators_support import REQUEST_ID, SEED
 
 from bulkpdf_contract.spec import COLLECTION_PATH, load_contract
-from bulkpdf_contract.validators import Body, Conversation, Exchange, check_exchange, request_violations, response_violations
+from bulkpdf_contract.validators.exchanges import Body, Exchange, check_exchange, request_violations, response_violations
+from bulkpdf_contract.validators.conversation import Conversation
 from bulkpdf_contract.validators.exchanges import content_type_finding, contract_path, wire_body
 
 JOB = f"{COLLECTION_PATH}/{'a' * 32}"

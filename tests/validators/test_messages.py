@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from bulkpdf_contract.strategies import Request
-from bulkpdf_contract.validators import MessageParts, request_parts, response_parts
+from bulkpdf_contract.validators.messages import MessageParts, request_parts, response_parts
 from bulkpdf_contract.validators.messages import decode_body, is_message
 
 URL = "http://x/v1/operations/bulk-pdf"

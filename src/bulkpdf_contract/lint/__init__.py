@@ -10,7 +10,9 @@ and :mod:`.cli` (options, exit codes).
 None of them imports the mock server, schemathesis, Hypothesis or jsonschema: a pre-commit hook
 pays only for the validators. The names below are the linter's Python API; the limits are read
 from the module that defines them (``reading.MAX_FILE_BYTES``, ``safe_yaml.MAX_YAML_VALUES``,
-``safe_yaml.MAX_DEPTH``, ``engine.MAX_FINDINGS``) and re-exported here for reading only.
+``safe_yaml.MAX_DEPTH``, ``engine.MAX_FINDINGS``); the first and last are re-exported here for
+reading only. :mod:`.safe_yaml` (PyYAML) and :mod:`.har` are imported only when a YAML file or
+a HAR file is linted: a hook run over JSON files starts without them.
 """
 
 from .cli import add_arguments, run
@@ -18,14 +20,11 @@ from .engine import ENVELOPE_FIELDS, MAX_FINDINGS, is_envelope, lint_document, l
 from .findings import FileFinding, FileProblem
 from .parsing import Parsed, load_file_names, parse
 from .reading import MAX_FILE_BYTES, SUFFIXES, collect, decode, read_file
-from .safe_yaml import MAX_DEPTH, MAX_YAML_VALUES
 
 __all__ = [
     "ENVELOPE_FIELDS",
-    "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_FINDINGS",
-    "MAX_YAML_VALUES",
     "SUFFIXES",
     "FileFinding",
     "FileProblem",

@@ -25,7 +25,9 @@ from urllib.parse import unquote, urlsplit
 import orjson
 
 from ..spec import Contract, load_contract
-from ..validators import Body, Conversation, Exchange, Finding, Violation, check_exchange
+from ..validators.exchanges import Body, Exchange, Violation, check_exchange
+from ..validators.conversation import Conversation
+from ..validators import Finding
 from ..validators.exchanges import wire_body
 from .findings import FileFinding, FileProblem
 from .positions import json_offsets, line_cols

@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 
-from . import safe_yaml
 from .findings import FileProblem
 from .reading import decode, read_file
 
@@ -34,6 +33,8 @@ def parse(text: str, path: str) -> Parsed:
     else:
         is_json = text.lstrip()[:1] in ("{", "[")
     if not is_json:
+        from . import safe_yaml  # PyYAML only for YAML files (see the package docstring)
+
         data, root = safe_yaml.load(text)
         return Parsed(data, text, root)
     try:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import orjson
 
 from ..mock.errors import ErrorCategory, error_body, finding_reasons, reason
-from ..validators import Violation, validate_headers
+from ..validators.exchanges import Violation
+from ..validators import validate_headers
 from ..validators.exchanges import OPERATIONS, contract_path
 
 JSON_TYPE = "application/json; charset=utf-8"

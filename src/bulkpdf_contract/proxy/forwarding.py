@@ -27,7 +27,8 @@ from typing import Any, AsyncIterator
 import httpx
 
 from ..spec import TOKEN_PATH, load_contract
-from ..validators import Body, Exchange, Finding, Violation, request_violations
+from ..validators.exchanges import Body, Exchange, Violation, request_violations
+from ..validators import Finding
 from ..validators.exchanges import contract_path, wire_body
 from .answers import Answer, failure, refusal, unreachable
 from .config import ProxySettings

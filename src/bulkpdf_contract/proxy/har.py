@@ -36,7 +36,7 @@ import orjson
 
 from .. import __version__
 from ..spec import TOKEN_PATH
-from ..validators import Body, Exchange
+from ..validators.exchanges import Body, Exchange
 
 SUFFIX = b"\n]}}\n"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})

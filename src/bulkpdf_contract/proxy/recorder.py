@@ -19,7 +19,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..spec import Contract
-from ..validators import Conversation, Exchange, Violation, check_exchange, request_violations
+from ..validators.conversation import Conversation
+from ..validators.exchanges import Exchange, Violation, check_exchange, request_violations
 from .config import ProxySettings
 from .har import HarWriter, Timings
 from .report import ReportWriter, Stats

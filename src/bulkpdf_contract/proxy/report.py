@@ -14,7 +14,7 @@ from typing import Iterable
 
 import orjson
 
-from ..validators import Violation
+from ..validators.exchanges import Violation
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from ..mock.server import RunningServer, serve_app
-from ..validators import Violation
+from ..validators.exchanges import Violation
 from .config import ProxySettings
 from .forwarding import ProxyApp
 from .recorder import Recorder

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client import BulkPdfClient
-from ..validators import Violation
+from ..validators.exchanges import Violation
 from .server import RunningProxy
 
 IDLE_TIMEOUT = 30.0

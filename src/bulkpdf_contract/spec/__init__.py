@@ -9,33 +9,17 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .loader import load_spec_file, spec_path
 from .pointers import split_pointer
 from .decisions import Decision, DecisionError, collect_decisions, decisions_markdown
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SPEC_FILE = "bulk-pdf.yaml"
 COLLECTION_PATH = "/v1/operations/bulk-pdf"
 JOB_PATH = "/v1/operations/bulk-pdf/{jobId}"
 TOKEN_PATH = "/oauth/token"
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-
-def spec_path() -> Path:
-    """Path of the shipped fragment (for schemathesis and other file-based tools)."""
-    return Path(str(resources.files(__package__) / SPEC_FILE))
-
 
 def canonical_header(name: str) -> str:
     """``zuora-track-id`` -> ``Zuora-Track-Id``; header names are case-insensitive.
@@ -332,13 +316,6 @@ class Contract:
 def contract_from_dict(spec: dict[str, Any]) -> Contract:
     """A contract for a modified copy of the spec (the input is copied, never mutated)."""
     return Contract(copy.deepcopy(spec))
-
-
-def load_spec_file(path: str | Path) -> dict[str, Any]:
-    text = Path(path).read_text(encoding="utf-8")
-    if str(path).endswith(".json"):
-        return json.loads(text)
-    return yaml.load(text, Loader=_Loader)
 
 
 @functools.lru_cache(maxsize=8)
