@@ -45,6 +45,10 @@ def assert_refused(response, status: int, category: str) -> dict:
     assert body["success"] is False and body["requestId"] == response.headers["Zuora-Request-Id"]
     assert any(r["code"] == "515800" + category for r in body["reasons"]), body
     assert validate_token_response(status, response.content) == []
+    if status == 401:  # Zuora's gateway message, which Zuora's SDK reads (ProxyUnauthorizedResponse)
+        assert body["message"] == "Authentication error"
+    elif status == 400 and response.request.url.path == TOKEN_PATH:  # the SDK's CommonErrorResponse
+        assert body["message"] == body["reasons"][0]["message"]
     return body
 
 
