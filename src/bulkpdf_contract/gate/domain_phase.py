@@ -127,6 +127,8 @@ def _seed_documents(ctx: Context, progress: Callable[[str], None]) -> None:
     seeded = ctx.http.send("POST", DOCUMENTS_PATH, json=list(ctx.seeded.values()))
     if seeded.status != 200:
         ctx.seeding = False
+        for object_id in ctx.seeded:
+            ctx.known.pop(object_id, None)
         ctx.seeded.clear()
         progress(f"  domain: seeding documents failed ({seeded.status}); seeded checks are skipped")
 
