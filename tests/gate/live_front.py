@@ -67,6 +67,7 @@ class Front:
     (for the first API request from the ``refuse_once_at``-th request on)."""
 
     app: Any
+    mock: Any = None  # the mock inside (default: ``app``), whose jobs a test counts
     every: int = 9
     hints: bool = True
     refuse_once_at: int | None = 40
@@ -77,7 +78,11 @@ class Front:
 
     @property
     def state(self):
-        return self.app.state
+        return (self.mock or self.app).state
+
+    def jobs(self) -> int:
+        """How many jobs the tenant holds."""
+        return self.state.mock.count_jobs()
 
     def _hint(self) -> list[tuple[bytes, bytes]]:
         """The first 429 says wait a second; then ``Retry-After: 0`` and ``RateLimit-Reset: 0`` alone, in turn."""

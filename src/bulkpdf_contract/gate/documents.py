@@ -10,12 +10,14 @@ documents the gate seeded on a server that seeds, or, on an open-world server, a
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..mock.world import parse_documents, read_documents
 
+_WELL_FORMED = re.compile(r"[0-9a-fA-F]{32}")
 KNOWN_FIELDS = ("pdfFileName", "accountNumber", "documentNumber")
 """Fields a file may give that the server's ZIPs and index must then show."""
 
@@ -109,3 +111,33 @@ def groups(documents: list[TargetDocument]) -> list[dict[str, Any]]:
     for doc in documents:
         grouped.setdefault(doc.doc_type, []).append(doc.id)
     return [{"docType": doc_type, "objectIds": ids} for doc_type, ids in grouped.items()]
+
+
+def with_pool_documents(body: Any, pool: DocumentPool, label: str) -> Any:
+    """``body`` with each of its well-formed object IDs replaced by a document of ``pool`` (a
+    request must be accepted or refused for what it is about, not for IDs the target does not
+    hold): the same ID (in any case) by the same document, preferring one of the group's docType;
+    the groups, their types and any repetition stay as they were. Returned as it is when the pool
+    is open (it holds every well-formed ID), the body names no documents or a malformed ID, or it
+    names more distinct IDs than the pool holds (a case about too many IDs stays one)."""
+    if not pool.finite or not isinstance(body, dict) or not isinstance(body.get("documents"), list):
+        return body
+    found: dict[str, str] = {}  # lower-cased ID -> the docType of its first group
+    for group in body["documents"]:
+        ids = group.get("objectIds") if isinstance(group, dict) else None
+        if not isinstance(ids, list):
+            return body
+        for object_id in ids:
+            if not isinstance(object_id, str) or not _WELL_FORMED.fullmatch(object_id):
+                return body
+            found.setdefault(object_id.lower(), str(group.get("docType")))
+    available = pool.take(label, len(pool.normal))
+    if not found or len(found) > len(available):
+        return body
+    chosen: dict[str, str] = {}
+    for object_id, doc_type in found.items():
+        doc = next((d for d in available if d.doc_type == doc_type), available[0])
+        available.remove(doc)
+        chosen[object_id] = doc.id
+    documents = [{**group, "objectIds": [chosen[i.lower()] for i in group["objectIds"]]} for group in body["documents"]]
+    return {**body, "documents": documents}

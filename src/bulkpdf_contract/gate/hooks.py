@@ -167,6 +167,8 @@ def bulkpdf_before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None
     repair_zuora_version(case)
     unique_idempotency_key(case)
     dedupe_object_ids(case)
-    if run is not None and acceptable_post(case):
-        run.prepare_acceptable_post(case)
+    if run is not None and case.method.upper() == "POST":
+        run.name_pool_documents(case)
+        if acceptable_post(case):
+            run.prepare_acceptable_post(case)
     gzip_body(case, kwargs)

@@ -6,10 +6,11 @@ hook of :mod:`.hooks` finds it through the case's schema, so two runs in one pro
 Per request it sets a :class:`RequestsAuth` (the ``requests`` form of
 :class:`~bulkpdf_contract.live.Retries`: the bearer token, and the same request sent again after
 a 401 or a 429 under the run's policy, the way ``requests``' digest auth resends after its 401).
-For a positive POST of a job it names the pool's documents (a target refuses IDs it does not
-hold) and, when the job budget is limited, one Idempotency-Key for the whole run, so a server
-that keeps the contract replays the first such job instead of starting another: schemathesis
-then creates one job at most. A schema-scoped ``after_call`` hook counts the jobs POSTs started.
+A POST of a job names the pool's documents in place of its well-formed IDs (a target refuses IDs
+it does not hold, and a case must be refused for what it is about); one a correct server accepts gets, when
+the job budget is limited, one Idempotency-Key for the whole run, so a server that keeps the
+contract replays the first such job instead of starting another: schemathesis then creates one
+job at most. A schema-scoped ``after_call`` hook counts the jobs POSTs started.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import requests
 from ..live import RatePolicy, Retries, TokenSource
 from ..spec import COLLECTION_PATH
 from .budget import JobBudget
-from .documents import DocumentPool, groups
+from .documents import DocumentPool, with_pool_documents
 
 _RUNS: dict[int, "LiveRun"] = {}
 _LOCK = threading.Lock()
@@ -39,21 +40,24 @@ class LiveRun:
     shared_key: str | None = None
     _counter: Any = field(default_factory=itertools.count, repr=False)
 
+    def name_pool_documents(self, case: Any) -> None:
+        """A POST of a job names documents of the pool in place of its well-formed IDs (a finite
+        pool only: an open world holds the generated IDs; see
+        :func:`~.documents.with_pool_documents`), so the target accepts or refuses it for what the
+        case is about, not for IDs it does not hold."""
+        if self.pool is not None:
+            body = with_pool_documents(case.body, self.pool, f"schemathesis/{next(self._counter)}")
+            if body is not case.body:
+                case.body = body
+
     def prepare_acceptable_post(self, case: Any) -> None:
-        """Name the pool's documents (a finite pool only: an open world holds the generated IDs)
-        and the run's shared Idempotency-Key (a limited budget only). Either way a generated
-        ``Zuora-Entity-Ids`` goes: another entity holds neither the documents nor the key."""
-        if self.shared_key is not None or (self.pool is not None and self.pool.finite):
-            for name in [n for n in (case.headers or {}) if n.lower() == "zuora-entity-ids"]:
-                del case.headers[name]
-        body = case.body
-        if self.pool is not None and self.pool.finite and isinstance(body, dict) \
-                and isinstance(body.get("documents"), list):
-            count = sum(len(g.get("objectIds") or []) for g in body["documents"]
-                        if isinstance(g, dict) and isinstance(g.get("objectIds"), list))
-            docs = self.pool.take(f"schemathesis/{next(self._counter)}", max(1, count))
-            if docs:
-                body["documents"] = groups(docs)
+        """Under a limited budget, the run's shared Idempotency-Key; with it, or with a finite
+        pool, no generated ``Zuora-Entity-Ids``: another entity holds neither the documents nor
+        the key."""
+        if self.shared_key is None and (self.pool is None or not self.pool.finite):
+            return
+        for name in [n for n in (case.headers or {}) if n.lower() == "zuora-entity-ids"]:
+            del case.headers[name]
         if self.shared_key is not None:
             for name in [n for n in (case.headers or {}) if n.lower() == "idempotency-key"]:
                 del case.headers[name]
@@ -114,7 +118,7 @@ class RequestsAuth(requests.auth.AuthBase):
             if self.retries.authorization is not None:
                 prepared.headers["Authorization"] = self.retries.authorization
             retried = response.connection.send(prepared, **kwargs)
-            retried.history.append(response)
+            retried.history = [*response.history, response]
             retried.request = prepared
             response = retried
         return response

@@ -9,7 +9,7 @@ import httpx
 
 from ...spec import COLLECTION_PATH, JOB_PATH
 from ..context import REFERENCE, Broken, Context, error_body_findings
-from ..documents import groups
+from ..documents import with_pool_documents
 from ..edge_requests import EdgeCase
 from ..http import Exchange
 from ..registry import DOCUMENTS, domain_check
@@ -47,19 +47,16 @@ def check_track_id_echo(ctx: Context) -> str:
 
 
 def send_edge(ctx: Context, case: EdgeCase) -> Exchange:
-    """Send one edge case (a GET case asks for this run's reference job; a case to be accepted
-    names documents the target holds); an Idempotency-Key the case is not about is made unique,
-    so no case replays another's result."""
+    """Send one edge case (a GET case asks for this run's reference job; a POST names documents
+    the target holds in place of its well-formed IDs, so it is accepted or refused for its own rule);
+    an Idempotency-Key the case is not about is made unique, so no case replays another's result."""
     headers = dict(case.headers)
     if "Idempotency-Key" in headers and not case.targets_idempotency_key:
         headers["Idempotency-Key"] = f"gate-{uuid.uuid4().hex}"
     path = JOB_PATH.replace("{jobId}", ctx.reference_job()) if case.method == "GET" else case.path
     if case.body is None:
         return ctx.http.send(case.method, path, headers=headers)
-    body = case.body
-    if not case.reject:
-        count = sum(len(g["objectIds"]) for g in body["documents"])
-        body = {**body, "documents": groups(ctx.documents(f"edge/{case.name}", count))}
+    body = with_pool_documents(case.body, ctx.pool, f"{ctx.seed}/edge/{case.name}")
     gz = headers.get("Content-Encoding") == "gzip"
     if gz:
         del headers["Content-Encoding"]
