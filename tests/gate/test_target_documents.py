@@ -107,3 +107,14 @@ def test_a_body_names_the_pools_documents_in_its_own_structure():
     for other in left_alone:
         assert with_pool_documents(other, pool, "x") is other
     assert with_pool_documents(body, DocumentPool("seed"), "x") is body  # an open world holds every ID
+
+
+def test_the_readme_example_documents_file_is_valid(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```yaml\n(# sandbox-documents\.yaml\n.*?)```", readme, re.S)
+    docs = load_target_documents(write(tmp_path, block))
+    assert len(docs) == 5 and sum(d.archived for d in docs) == 1 and sum(not d.has_pdf for d in docs) == 1
+    assert DocumentPool("s", docs).exists is True and len(DocumentPool("s", docs).normal) == 3
