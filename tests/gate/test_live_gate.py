@@ -22,7 +22,7 @@ from bulkpdf_contract.gate.checks import DOMAIN_CHECKS
 from bulkpdf_contract.gate.orchestrate import ALL_CHECKS, NEEDS_DOCUMENTS
 from bulkpdf_contract.gate.registry import ARCHIVED, WITHOUT_PDF
 from bulkpdf_contract.gate.schemathesis_run import SCHEMATHESIS_CHECKS
-from bulkpdf_contract.mock import run_server
+from bulkpdf_contract.mock import create_app, run_server
 from bulkpdf_contract.spec import TOKEN_PATH
 
 ALL_ROWS = len(ALL_CHECKS) + 1  # and the schemathesis_run row
@@ -99,6 +99,24 @@ def test_the_default_budget_of_a_url_is_kept(tmp_path):
     left_out = {name for name, detail in run.details.items() if "past --max-jobs 10" in detail}
     assert left_out and left_out <= {c.name for c in DOMAIN_CHECKS if c.jobs or c.creates}
     assert "failed" not in run.statuses.values()
+
+
+def test_a_closed_world_mock_that_seeds_passes_every_check(tmp_path):
+    """``bulkpdf serve --documents FILE`` (the issue's example): the gate seeds the documents its
+    requests name, and removes them afterwards."""
+    mock = create_app(token="closed-token", documents=world())
+    junit = tmp_path / "junit.xml"
+    with run_server(mock) as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "bulkpdf_contract.cli", "check", "--url", server.url, "--token", "closed-token",
+             "--max-examples", "2", "--max-jobs", "1000", "-q", "--junit-xml", str(junit)],
+            capture_output=True, text=True, timeout=300)
+        jobs, seeded = server.state.count_jobs(), dict(server.state.world.seeded)
+    assert done.returncode == 0, done.stdout + done.stderr
+    statuses = {c.get("name"): c.find("failure") is None and c.find("skipped") is None
+                for c in ET.parse(junit).getroot().iter("testcase")}
+    assert len(statuses) == ALL_ROWS - 2 and all(statuses.values())  # no token or 429 rows: none to report
+    assert f"jobs created: {jobs} (--max-jobs 1000)" in done.stdout and seeded == {}
 
 
 def drop_error_reasons(app):
