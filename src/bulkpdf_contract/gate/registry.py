@@ -55,18 +55,17 @@ DOCUMENTS = Precondition(
 )
 ARCHIVED = Precondition(
     "needs archived documents",
-    "needs a server that seeds documents, or an archived document (archived: true) in --documents",
+    "needs a server that seeds documents, or archived: true in --documents",
     lambda ctx, check: ctx.seeding or bool(ctx.pool.archived),
 )
 WITHOUT_PDF = Precondition(
     "needs documents without a PDF",
-    "needs a server that seeds documents, or a document without a PDF (hasPdf: false) in --documents",
+    "needs a server that seeds documents, or hasPdf: false in --documents",
     lambda ctx, check: ctx.seeding or bool(ctx.pool.without_pdf),
 )
 JOB_BUDGET = Precondition(
     "creates jobs",
-    lambda ctx, check: (f"would take the run past --max-jobs {ctx.budget.limit} (the budget pays first for "
-                        "the checks that need the fewest jobs)"),
+    lambda ctx, check: f"would take the run past --max-jobs {ctx.budget.limit}: cheaper checks were paid for first",
     lambda ctx, check: ctx.funded is None or check.name in ctx.funded,
 )
 """Every check that creates jobs needs it (added by :meth:`DomainCheck.unmet`, not listed)."""
