@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
+from .live import BearerAuth, RatePolicy, TokenSource
 from .spec import COLLECTION_PATH, load_contract
 
 SUCCEEDED = load_contract().succeeded_statuses
@@ -85,21 +86,24 @@ class BulkPdfClient(httpx.Client):
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | TokenSource,
         *,
         job_timeout: float = 60.0,
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``token``: a bearer token, or a :class:`~bulkpdf_contract.live.TokenSource` (OAuth
+        client credentials: a token fetched and renewed before it expires and after a 401, and
+        429s waited out)."""
         kwargs.setdefault("timeout", httpx.Timeout(30.0))
         # uvicorn (the mock) closes idle connections after 5 s, as httpx does: a poll sent on a
         # connection the server is closing fails with "Server disconnected". Expire sooner.
         kwargs.setdefault("limits", httpx.Limits(keepalive_expiry=2.0))
-        super().__init__(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", **(headers or {})},
-            **kwargs,
-        )
+        if isinstance(token, TokenSource):
+            kwargs.setdefault("auth", BearerAuth(token, RatePolicy()))
+        else:
+            headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+        super().__init__(base_url=base_url, headers=headers, **kwargs)
         self.job_timeout = job_timeout
 
     # -- raw calls ----------------------------------------------------------------------------
@@ -159,8 +163,8 @@ class BulkPdfClient(httpx.Client):
         carries a second authentication.
         """
         request = self.build_request("GET", url)
-        del request.headers["Authorization"]
-        response = self.send(request)
+        request.headers.pop("Authorization", None)
+        response = self.send(request, auth=None)
         if response.status_code != 200:
             raise BulkPdfError(f"downloading {url} failed: {describe(response)}")
         return response.content
@@ -206,17 +210,26 @@ class BulkPdfServer:
     data_dir: Path | None = None
     app: Any = None
     job_timeout: float = 60.0
+    tokens: TokenSource | None = field(default=None, repr=False)
+    """With OAuth client credentials: where the tokens come from (``token`` is then the current one)."""
+    existing_documents: list[dict[str, Any]] = field(default_factory=list)
+    """The documents ``--bulkpdf-documents`` names: ones the server holds, for requests that must be accepted."""
     _seeding: bool | None = field(default=None, repr=False)
     _control: BulkPdfClient | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.tokens is not None and not self.token:
+            self.token = self.tokens.current()
+
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        token = self.tokens.current() if self.tokens is not None else self.token
+        return {"Authorization": f"Bearer {token}"}
 
     def client(self, **kwargs: Any) -> BulkPdfClient:
         """A new :class:`BulkPdfClient` for this server (close it yourself)."""
         kwargs.setdefault("job_timeout", self.job_timeout)
-        return BulkPdfClient(self.url, self.token, **kwargs)
+        return BulkPdfClient(self.url, self.tokens or self.token, **kwargs)
 
     def _control_client(self) -> BulkPdfClient:
         if self._control is None:

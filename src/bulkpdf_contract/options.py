@@ -2,6 +2,9 @@
 
 ``DEFAULT_TOKEN`` is the bearer token the embedded mock accepts unless told otherwise, and so
 the default of ``bulkpdf serve --token``, ``bulkpdf check --token`` and ``--bulkpdf-token``.
+OAuth client credentials (``--client-id``/``--client-secret``, ``--bulkpdf-client-id``/
+``--bulkpdf-client-secret``, ``BULKPDF_CLIENT_ID``/``BULKPDF_CLIENT_SECRET``) come as a pair:
+:func:`client_credentials`.
 This module imports nothing of the project and nothing heavy: the plugin loads it in every
 pytest run.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -62,3 +66,23 @@ def from_keywords(cls: type[T], caller: str, keywords: dict[str, Any]) -> T:
             f"(its settings are: {', '.join(sorted(known))})"
         )
     return cls(**keywords)
+
+
+def existing_file(text: str) -> str:
+    """A path to a readable file (a documents file)."""
+    raw = str(text).strip()
+    if not raw or not os.path.isfile(raw) or not os.access(raw, os.R_OK):
+        raise BadValue(f"expected a readable file, got {text!r}")
+    return raw
+
+
+def client_credentials(client_id: str | None, client_secret: str | None) -> tuple[str, str] | None:
+    """The OAuth client ``(id, secret)``, None when neither is given; one without the other is refused."""
+    client_id = (client_id or "").strip() or None
+    client_secret = client_secret or None
+    if client_id is None and client_secret is None:
+        return None
+    if client_id is None or client_secret is None:
+        missing = "client ID" if client_id is None else "client secret"
+        raise BadValue(f"OAuth client credentials come as a pair: the {missing} is missing")
+    return client_id, client_secret

@@ -9,8 +9,9 @@ Hypothesis, the mock server) are imported by the fixtures and hooks that need th
 re-exported names on first use.
 
 Options (command line, else environment, else ini): ``--bulkpdf-url`` / ``BULKPDF_URL`` /
-``bulkpdf_url``, and likewise ``token``, ``max-examples``, ``hypothesis-profile`` and
-``job-timeout`` (``--bulkpdf-job-timeout``, ``BULKPDF_JOB_TIMEOUT``, ``bulkpdf_job_timeout``).
+``bulkpdf_url``, and likewise ``token``, ``client-id`` and ``client-secret`` (OAuth client
+credentials, a pair), ``documents`` (a documents file), ``max-examples``, ``hypothesis-profile``
+and ``job-timeout`` (``--bulkpdf-job-timeout``, ``BULKPDF_JOB_TIMEOUT``, ``bulkpdf_job_timeout``).
 
 Fixtures: ``bulkpdf_spec``, ``bulkpdf_server``, ``bulkpdf_client``, ``bulkpdf_validator``,
 ``bulkpdf_documents``, the mock's harness ``bulkpdf_faults``, ``bulkpdf_journal`` and
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
-from .options import DEFAULT_TOKEN, http_url, positive_int, positive_seconds
+from .options import DEFAULT_TOKEN, client_credentials, existing_file, http_url, positive_int, positive_seconds
 
 if TYPE_CHECKING:
     from .client import BulkPdfClient, BulkPdfServer
@@ -99,6 +100,11 @@ class _Option:
 OPTIONS = (
     _Option("url", "URL", "base URL of a live server to test against instead of the embedded mock", http_url),
     _Option("token", "TOKEN", f"bearer token (default for the embedded mock: {DEFAULT_TOKEN})"),
+    _Option("client_id", "ID", "OAuth client ID: the clients get their tokens from {url}/oauth/token "
+            "(the embedded mock gets this client)"),
+    _Option("client_secret", "SECRET", "OAuth client secret (with --bulkpdf-client-id)"),
+    _Option("documents", "FILE", "documents file (the mock's format) of documents the server holds: "
+            "bulkpdf_server.existing_documents; the embedded mock's world", existing_file),
     _Option("max_examples", "N", "max_examples of every Hypothesis test without its own "
             "@settings(max_examples=...)", positive_int),
     _Option("hypothesis_profile", "NAME", "Hypothesis settings profile to load (the project's: ci, dev)"),
@@ -112,6 +118,9 @@ class Settings:
 
     url: str | None = None
     token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    documents: str | None = None
     max_examples: int | None = None
     hypothesis_profile: str | None = None
     job_timeout: float = 60.0
@@ -153,6 +162,10 @@ def resolve_settings(config: pytest.Config) -> Settings:
             except ValueError as exc:
                 raise pytest.UsageError(f"{source}: {exc}") from None
             break
+    try:
+        client_credentials(values.get("client_id"), values.get("client_secret"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--bulkpdf-client-id/--bulkpdf-client-secret: {exc}") from None
     return Settings(**values)
 
 
@@ -220,6 +233,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         for name, value in (
             ("hypothesis_profile", settings.hypothesis_profile),
             ("max_examples", settings.max_examples),
+            ("oauth_client", settings.client_id),
+            ("documents", settings.documents),
         )
         if value is not None
     ]
@@ -255,10 +270,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _probe_seeding(config: pytest.Config) -> bool:
     """Whether the live server is a bulkpdf mock; asked once per run, only by mock_only tests."""
     if SEEDING not in config.stash:
-        from .client import BulkPdfServer
-
-        settings = config.stash[SETTINGS]
-        server = BulkPdfServer(settings.url or "", settings.token or "", embedded=False)
+        server = _live_server(config.stash[SETTINGS])
         try:
             config.stash[SEEDING] = server.supports_seeding()
         finally:
@@ -286,6 +298,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     return report
 
 
+def _live_server(settings: Settings) -> BulkPdfServer:
+    """The handle on the ``--bulkpdf-url`` server, with its token or OAuth client."""
+    from .client import BulkPdfServer
+
+    return BulkPdfServer(settings.url or "", settings.token or "", embedded=False, job_timeout=settings.job_timeout,
+                         tokens=_oauth(settings, settings.url or ""), existing_documents=_documents(settings))
+
+
+def _oauth(settings: Settings, url: str) -> Any:
+    """A token source for the OAuth client of the settings (None without one)."""
+    if settings.client_id is None:
+        return None
+    from .live import TokenSource, token_url_for
+
+    return TokenSource(client_id=settings.client_id, client_secret=settings.client_secret,
+                       token_url=token_url_for(url))
+
+
+def _documents(settings: Settings) -> list[dict[str, Any]]:
+    if settings.documents is None:
+        return []
+    from .mock.world import load_documents
+
+    try:
+        documents, _ = load_documents(settings.documents)
+    except ValueError as exc:
+        pytest.fail(f"--bulkpdf-documents: {exc}", pytrace=False)
+    return [d.to_dict() for d in documents if d.exists]
+
+
 # -- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def bulkpdf_mock_options() -> dict[str, Any]:
@@ -304,31 +346,40 @@ def bulkpdf_server(
 
     settings = request.config.stash[SETTINGS]
     if settings.live:
-        if not settings.token:
+        if not settings.token and settings.client_id is None:
             pytest.fail(
-                "--bulkpdf-url needs a token: pass --bulkpdf-token or set BULKPDF_TOKEN",
+                "--bulkpdf-url needs a token: pass --bulkpdf-token or set BULKPDF_TOKEN (or OAuth client "
+                "credentials: --bulkpdf-client-id and --bulkpdf-client-secret)",
                 pytrace=False,
             )
-        server = BulkPdfServer(
-            settings.url, settings.token, embedded=False, job_timeout=settings.job_timeout
-        )
+        server = _live_server(settings)
         yield server
         server.close()
         return
     reserved = sorted({"app", "data_dir", "token", "host", "port"} & set(bulkpdf_mock_options))
+    for name, given in (("clients", settings.client_id), ("documents", settings.documents)):
+        if given is not None and name in bulkpdf_mock_options:
+            reserved.append(name)
     if reserved:
         pytest.fail(
             f"bulkpdf_mock_options may not set {', '.join(reserved)}: the plugin chooses them "
-            "(use --bulkpdf-token for the token)", pytrace=False,
+            "(use --bulkpdf-token for the token, --bulkpdf-client-id and --bulkpdf-documents for "
+            "the others)", pytrace=False,
         )
     from .mock import run_server
 
     data_dir = tmp_path_factory.mktemp("bulkpdf-mock")
     token = settings.token or DEFAULT_TOKEN
-    with run_server(data_dir=data_dir, token=token, **bulkpdf_mock_options) as running:
+    options = dict(bulkpdf_mock_options)
+    if settings.client_id is not None:
+        options["clients"] = {settings.client_id: settings.client_secret}
+    if settings.documents is not None:
+        options["documents"] = settings.documents
+    with run_server(data_dir=data_dir, token=token, **options) as running:
         server = BulkPdfServer(
             running.url.rstrip("/"), token, embedded=True, data_dir=data_dir,
             app=running.app, job_timeout=settings.job_timeout, _seeding=True,
+            tokens=_oauth(settings, running.url), existing_documents=_documents(settings),
         )
         try:
             yield server

@@ -233,39 +233,40 @@ def _name_at_limit(body: dict) -> bool:
 
 @dataclass(frozen=True)
 class Variant:
-    """A broken server: how to build it and the check(s) of which at least one must fail."""
+    """A broken server: how to build it and the check(s) of which at least one must fail.
+
+    ``wrap`` (when the break is a layer around a correct server) builds it around any server,
+    such as the closed-world stand-in of a live tenant in ``live_front``.
+    """
 
     name: str
     rule: str
     build: Callable[[str], Any]
     caught_by: frozenset[str]
+    wrap: Callable[[Any], Any] | None = None
+
+
+def wrapping(name: str, rule: str, wrap: Callable[[Any], Any], caught_by: set[str]) -> Variant:
+    return Variant(name, rule, lambda token: wrap(create_app(token=token)), frozenset(caught_by), wrap)
 
 
 VARIANTS = (
-    Variant("accepts-33-char-fileName", "fileName maxLength",
-            lambda token: rewrite_post_body(create_app(token=token), _truncate_file_name),
-            frozenset({"negative_data_rejection", "edge_cases_rejected"})),
-    Variant("drops-track-id-echo", "Zuora-Track-Id echo",
-            lambda token: drop_response_header(create_app(token=token), "Zuora-Track-Id"),
-            frozenset({"track_id_echo"})),
-    Variant("500-for-one-valid-input", "no server error (name of exactly 32 characters)",
-            lambda token: server_error_when(create_app(token=token), _name_at_limit),
-            frozenset({"not_a_server_error"})),
-    Variant("wrong-type-in-200-body", "POST 200 body schema (success as a string)",
-            lambda token: rewrite_post_response(create_app(token=token), _success_as_string),
-            frozenset({"response_schema_conformance"})),
-    Variant("new-job-on-replay", "Idempotency-Key replay",
-            lambda token: ignore_valid_idempotency_keys(create_app(token=token)),
-            frozenset({"idempotent_replay"})),
-    Variant("accepts-duplicate-object-ids", "documents.duplicate-object-id",
-            lambda token: rewrite_post_body(create_app(token=token), _dedupe_object_ids),
-            frozenset({"edge_cases_rejected"})),
-    Variant("csv-index-when-json-asked", "indexFileFormat",
-            lambda token: rewrite_post_body(create_app(token=token), _json_to_csv),
-            frozenset({"zip_index"})),
-    Variant("wrong-zip-names", "<fileName>_<n>.zip",
-            lambda token: rewrite_post_body(create_app(token=token), _shout_file_name),
-            frozenset({"zip_names"})),
+    wrapping("accepts-33-char-fileName", "fileName maxLength",
+             lambda app: rewrite_post_body(app, _truncate_file_name),
+             {"negative_data_rejection", "edge_cases_rejected"}),
+    wrapping("drops-track-id-echo", "Zuora-Track-Id echo",
+             lambda app: drop_response_header(app, "Zuora-Track-Id"), {"track_id_echo"}),
+    wrapping("500-for-one-valid-input", "no server error (name of exactly 32 characters)",
+             lambda app: server_error_when(app, _name_at_limit), {"not_a_server_error"}),
+    wrapping("wrong-type-in-200-body", "POST 200 body schema (success as a string)",
+             lambda app: rewrite_post_response(app, _success_as_string), {"response_schema_conformance"}),
+    wrapping("new-job-on-replay", "Idempotency-Key replay", ignore_valid_idempotency_keys, {"idempotent_replay"}),
+    wrapping("accepts-duplicate-object-ids", "documents.duplicate-object-id",
+             lambda app: rewrite_post_body(app, _dedupe_object_ids), {"edge_cases_rejected"}),
+    wrapping("csv-index-when-json-asked", "indexFileFormat",
+             lambda app: rewrite_post_body(app, _json_to_csv), {"zip_index"}),
+    wrapping("wrong-zip-names", "<fileName>_<n>.zip",
+             lambda app: rewrite_post_body(app, _shout_file_name), {"zip_names"}),
     Variant("1001-documents-per-zip", "at most 1,000 documents per ZIP",
             lambda token: create_app(token=token, documents_per_zip=1001),
             frozenset({"zip_documents"})),

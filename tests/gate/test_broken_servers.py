@@ -23,12 +23,14 @@ from bulkpdf_contract.mock import create_app, run_server
 
 TOKEN = "gate-proof-token"
 MAX_EXAMPLES = "2"
+MAX_JOBS = "100000"  # a mock of our own: every check may create its jobs
 
 
 def run_check(url: str, junit: str, checks: tuple[str, ...] = ()) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
     result = subprocess.run(
         [sys.executable, "-m", "bulkpdf_contract.cli", "check", "--url", url, "--token", TOKEN,
          "--max-examples", MAX_EXAMPLES, "--seed", "1", "--job-timeout", "60", "--junit-xml", junit, "-q",
+         "--max-jobs", MAX_JOBS,
          *(["--checks", *checks] if checks else [])],
         capture_output=True, text=True, timeout=300,
     )

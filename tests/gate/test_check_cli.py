@@ -10,7 +10,7 @@ import pytest
 from bulkpdf_contract.cli import main
 from bulkpdf_contract.gate.checks import DOMAIN_CHECKS
 from bulkpdf_contract.gate.orchestrate import ALL_CHECKS
-from bulkpdf_contract.gate.registry import SEEDING
+from bulkpdf_contract.gate.registry import ARCHIVED, WITHOUT_PDF
 from bulkpdf_contract.mock import create_app, run_server
 
 TOKEN = "cli-test-token"
@@ -83,7 +83,7 @@ def test_without_url_the_embedded_mock_is_checked(capsys):
     assert "3 passed" in captured.out
 
 
-def test_seeded_checks_are_skipped_on_a_server_that_cannot_seed(capsys):
+def test_checks_needing_documents_are_skipped_on_a_server_that_cannot_seed(capsys, tmp_path):
     mock = create_app(token=TOKEN)
 
     async def no_seeding(scope, receive, send):
@@ -93,12 +93,23 @@ def test_seeded_checks_are_skipped_on_a_server_that_cannot_seed(capsys):
             return
         await mock(scope, receive, send)
 
-    seeded = [c.name for c in DOMAIN_CHECKS if SEEDING in c.needs]
+    special = [c.name for c in DOMAIN_CHECKS if {ARCHIVED, WITHOUT_PDF} & set(c.needs)]
+    assert special == ["archived_documents", "missing_pdfs"]
+    documents = tmp_path / "documents.yaml"  # documents the (open-world) mock holds
+    documents.write_text("documents:\n" + "".join(f"  - {{id: '{n:032x}'}}\n" for n in range(1, 6)))
     with run_server(no_seeding) as running:
-        code = main(["check", "--url", running.url, "--token", TOKEN, "--checks", *seeded, "zip_documents"])
-    out = capsys.readouterr().out
-    assert code == 0
-    for name in seeded:
-        row = next(line for line in out.splitlines() if line.startswith(name))
-        assert "SKIPPED" in row and "seeds documents" in row
-    assert "1 passed, 0 failed, 2 skipped" in out
+        code = main(["check", "--url", running.url, "--token", TOKEN, "--checks", *special, "zip_documents"])
+        out = capsys.readouterr().out
+        with_documents = main(["check", "--url", running.url, "--token", TOKEN, "--documents", str(documents),
+                               "--checks", *special, "zip_documents"])
+        out_with_documents = capsys.readouterr().out
+    assert code == 0 and with_documents == 0
+    for name in special:
+        for report in (out, out_with_documents):
+            row = next(line for line in report.splitlines() if line.startswith(name))
+            assert "SKIPPED" in row and "seeds documents" in row
+    row = next(line for line in out.splitlines() if line.startswith("zip_documents"))
+    assert "SKIPPED" in row and "needs --documents for a server that cannot be seeded" in row
+    assert "0 passed, 0 failed, 3 skipped" in out
+    assert "1 passed, 0 failed, 2 skipped" in out_with_documents
+    assert "jobs created: 3 (--max-jobs 10)" in out_with_documents  # the three output jobs

@@ -11,7 +11,8 @@ from bulkpdf_contract.gate.checks import DOMAIN_CHECKS
 from bulkpdf_contract.gate.context import Context
 from bulkpdf_contract.gate.domain_phase import DOCUMENTS_PATH, plan_jobs, run_domain_checks
 from bulkpdf_contract.gate.http import Http
-from bulkpdf_contract.gate.registry import SEEDING, Precondition, Registry
+from bulkpdf_contract.gate.context import REFERENCE
+from bulkpdf_contract.gate.registry import ARCHIVED, WITHOUT_PDF, Precondition, Registry
 from bulkpdf_contract.gate.report import FAILED, PASSED, SKIPPED
 from bulkpdf_contract.gate.standard_jobs import CSV, NO_INDEX, OUTPUT_JOBS, SEEDED_JOBS, STANDARD_JOBS
 from bulkpdf_contract.mock import create_app, run_server
@@ -104,7 +105,7 @@ def test_plans_follow_the_standard_jobs_order_and_seed_only_on_a_seeding_server(
     seeding = context("http://127.0.0.1:9")
     seeding.seeding = True
     plans = plan_jobs(seeding, set(STANDARD_JOBS))
-    assert list(plans) == list(OUTPUT_JOBS + SEEDED_JOBS)
+    assert list(plans) == [REFERENCE, *OUTPUT_JOBS, *SEEDED_JOBS]
     body, expected = plans[CSV]
     assert list(seeding.seeded)[:3] == expected == body["documents"][0]["objectIds"]
     assert len(seeding.seeded) == 3 + 2 * len(SEEDED_JOBS)  # each seeded job: one special, one normal
@@ -137,8 +138,8 @@ def test_a_failed_seeding_skips_the_seeded_checks_and_their_jobs():
     assert "  domain: seeding documents failed (500); seeded checks are skipped" in lines
     for name in ("job_completes", "zip_documents", "zip_index"):  # no document expected that was never seeded
         assert results[name].status == PASSED, results[name].detail
-    for name in ("archived_documents", "missing_pdfs"):
-        assert (results[name].status, results[name].detail) == (SKIPPED, SEEDING.reason)
+    for name, precondition in (("archived_documents", ARCHIVED), ("missing_pdfs", WITHOUT_PDF)):
+        assert (results[name].status, results[name].detail) == (SKIPPED, precondition.reason)
     assert sorted(ctx.jobs) == sorted(OUTPUT_JOBS)  # the seeded jobs were planned, not submitted
     assert not ctx.seeding and ctx.seeded == {}
     assert FAILED not in {r.status for r in results.values()}

@@ -39,7 +39,7 @@ def assert_error_body(response, status, category):
 def test_missing_or_wrong_token_is_401(api):
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic Zm9vOmJhcg=="}):
         response = api.client.post(COLLECTION_PATH, json=seed_request(), headers=headers)
-        assert_error_body(response, 401, "11")
+        assert assert_error_body(response, 401, "11")["message"] == "Authentication error"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.client.get(f"{COLLECTION_PATH}/x").status_code == 401
 

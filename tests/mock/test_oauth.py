@@ -8,6 +8,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bulkpdf_contract.mock import Clock, create_app
 from bulkpdf_contract.spec import COLLECTION_PATH, TOKEN_PATH, load_contract
@@ -45,6 +47,10 @@ def assert_refused(response, status: int, category: str) -> dict:
     assert body["success"] is False and body["requestId"] == response.headers["Zuora-Request-Id"]
     assert any(r["code"] == "515800" + category for r in body["reasons"]), body
     assert validate_token_response(status, response.content) == []
+    if status == 401:  # Zuora's gateway message, which Zuora's SDK reads (ProxyUnauthorizedResponse)
+        assert body["message"] == "Authentication error"
+    elif status == 400 and response.request.url.path == TOKEN_PATH:  # the SDK's CommonErrorResponse
+        assert body["message"] == body["reasons"][0]["message"]
     return body
 
 
@@ -259,3 +265,26 @@ def test_clients_as_id_secret_strings_and_a_bad_token_ttl():
 
 def test_the_plain_bulk_pdf_endpoint_still_refuses_without_a_token(oauth):
     assert_refused(oauth.client.post(COLLECTION_PATH, json=seed_request()), 401, "11")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
+                      st.dictionaries(st.sampled_from(["client_id", "client_secret", "grant_type", "scope", ""]),
+                                      st.text(max_size=50), max_size=5).map(lambda d: urlencode(d).encode())),
+       content_type=st.sampled_from([FORM["Content-Type"], "application/json", "text/plain", "", "multipart/form-data",
+                                     FORM["Content-Type"] + "; charset=utf-8"]))
+def test_no_token_request_gets_a_5xx_or_a_token_without_the_credentials(hostile_oauth, body, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = hostile_oauth.client.post(TOKEN_PATH, content=body, headers=headers)
+    assert response.status_code in (400, 401), response.text
+    assert "access_token" not in response.text
+    assert validate_token_response(response.status_code, response.content) == []
+
+
+@pytest.fixture(scope="module")
+def hostile_oauth(tmp_path_factory):
+    from mock_support import open_api
+
+    api = open_api("asgi", data_dir=tmp_path_factory.mktemp("hostile"), clients=CLIENTS, job_process=False)
+    yield api
+    api.close()

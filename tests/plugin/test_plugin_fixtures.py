@@ -27,8 +27,8 @@ SEED = {
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("BULKPDF_URL", "BULKPDF_TOKEN", "BULKPDF_MAX_EXAMPLES",
-                 "BULKPDF_HYPOTHESIS_PROFILE", "BULKPDF_JOB_TIMEOUT"):
+    for name in ("BULKPDF_URL", "BULKPDF_TOKEN", "BULKPDF_MAX_EXAMPLES", "BULKPDF_HYPOTHESIS_PROFILE",
+                 "BULKPDF_JOB_TIMEOUT", "BULKPDF_CLIENT_ID", "BULKPDF_CLIENT_SECRET", "BULKPDF_DOCUMENTS"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -6,8 +6,10 @@ Two halves run side by side against one server (:mod:`.orchestrate`): schemathes
 :mod:`.checks` (one module per theme), each declared with ``@domain_check`` (:mod:`.registry`:
 preconditions and the standard jobs it reads, :mod:`.standard_jobs`), run by :mod:`.domain_phase`
 with a :class:`~.context.Context` (the client of :mod:`.http`, the jobs, ZIPs read by
-:mod:`.archives`) and the edge-case requests of :mod:`.edge_requests`. :mod:`.report` turns the
-results into a table, curl lines and JUnit XML; :mod:`.cli` is the command.
+:mod:`.archives`) and the edge-case requests of :mod:`.edge_requests`. Against a live target both halves share the run's token and 429 policy
+(:mod:`bulkpdf_contract.live`), the documents it holds (:mod:`.documents`, ``--documents``) and
+its job budget (:mod:`.budget`, ``--max-jobs``); schemathesis' side of that is :mod:`.live_run`.
+:mod:`.report` turns the results into a table, curl lines and JUnit XML; :mod:`.cli` is the command.
 
 ``bulkpdf check-client`` is the other half: does a client cope with everything the server can
 answer? Its scenarios are data (:mod:`.client_scenarios`: a request, fault rules, mock settings),

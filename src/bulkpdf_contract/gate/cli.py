@@ -11,7 +11,8 @@ import os
 import random
 import sys
 
-from ..options import DEFAULT_TOKEN, positive_int, positive_seconds
+from ..options import DEFAULT_TOKEN, client_credentials, existing_file, http_url, positive_int, positive_seconds
+from .budget import DEFAULT_URL_MAX_JOBS
 from .checks import DOMAIN_CHECKS
 from .orchestrate import ALL_CHECKS, GateOptions, Unreachable, run_gate
 from .report import help_rows, summary_table, write_junit
@@ -25,9 +26,12 @@ def _epilog() -> str:
              "POST->GET link):"]
     lines += [f"    {name}" for name in SCHEMATHESIS_CHECKS]
     lines.append("  domain:")
-    lines += help_rows(((c.name, c.description + "".join(f" [{need.label}]" for need in c.needs))
+    lines += help_rows(((c.name, c.description + "".join(f" [{need.label}]" for need in c.preconditions))
                         for c in DOMAIN_CHECKS), indent=4, name_width=22)
     lines += [
+        "",
+        "  the run's own rows: token_endpoint (with client credentials: every token response valid),",
+        "    rate_limit_hints (when a 429 was met: each said when to retry, Retry-After or RateLimit-Reset).",
         "",
         "exit status: 0 every check passed, 1 the server breaks the contract,",
         "             2 usage error or server unreachable / token refused.",
@@ -42,6 +46,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="base URL of the server to check (default: start the embedded mock)")
     parser.add_argument("--token", default=None,
                         help=f"bearer token (default: $BULKPDF_TOKEN, else the mock's {DEFAULT_TOKEN!r})")
+    parser.add_argument("--client-id", default=None, metavar="ID",
+                        help="OAuth client ID: fetch tokens from the token URL instead of --token "
+                             "(default: $BULKPDF_CLIENT_ID)")
+    parser.add_argument("--client-secret", default=None, metavar="SECRET",
+                        help="OAuth client secret (default: $BULKPDF_CLIENT_SECRET)")
+    parser.add_argument("--token-url", type=http_url, default=None, metavar="URL",
+                        help="where tokens come from (default: {url}/oauth/token)")
+    parser.add_argument("--documents", type=existing_file, default=None, metavar="FILE",
+                        help="YAML/JSON file of documents the target holds (the mock's documents-file format: "
+                             "docType, id, optional hasPdf, archived, pdfFileName); requests that must be "
+                             "accepted name them. Without --url: the embedded mock's world")
+    parser.add_argument("--max-jobs", type=positive_int, default=None, metavar="N",
+                        help=f"the most jobs the run may create (default: {DEFAULT_URL_MAX_JOBS} with --url, "
+                             "else unlimited); checks that would exceed it are skipped")
     parser.add_argument("--max-examples", type=positive_int, metavar="N", default=DEFAULT_MAX_EXAMPLES,
                         help=f"schemathesis examples per operation and phase (default: {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--seed", type=int, metavar="N", default=None,
@@ -78,9 +96,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"bulkpdf check: --url must start with http:// or https://, got {url!r}", file=sys.stderr)
         return 2
     token = args.token or os.environ.get("BULKPDF_TOKEN") or DEFAULT_TOKEN
+    try:
+        client = client_credentials(args.client_id or os.environ.get("BULKPDF_CLIENT_ID"),
+                                    args.client_secret or os.environ.get("BULKPDF_CLIENT_SECRET"))
+    except ValueError as exc:
+        print(f"bulkpdf check: {exc}", file=sys.stderr)
+        return 2
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     options = GateOptions(url=url, token=token, max_examples=args.max_examples, seed=seed, workers=args.workers,
-                          checks=checks, job_timeout=args.job_timeout, request_timeout=args.request_timeout)
+                          checks=checks, job_timeout=args.job_timeout, request_timeout=args.request_timeout,
+                          client_id=client and client[0], client_secret=client and client[1],
+                          token_url=args.token_url, documents=args.documents, max_jobs=args.max_jobs)
 
     def progress(line: str) -> None:
         if not args.quiet:
@@ -93,9 +119,16 @@ def run(args: argparse.Namespace) -> int:
     except Unreachable as exc:
         print(f"bulkpdf check: server unreachable: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # a documents file that cannot be used
+        print(f"bulkpdf check: {exc}", file=sys.stderr)
+        return 2
     print(summary_table(outcome.results))
     print(f"\n{outcome.target}: {'FAILED' if outcome.failed else 'PASSED'} in {outcome.elapsed:.1f}s "
           f"(seed {seed}; repeat with --seed {seed})")
+    budget = "unlimited" if outcome.max_jobs is None else f"--max-jobs {outcome.max_jobs}"
+    print(f"jobs created: {outcome.jobs_created} ({budget}); 429s met: {outcome.rate_limited} "
+          f"(waited {outcome.rate_waited:.1f}s)" + (f"; tokens fetched: {outcome.tokens_fetched}"
+                                                     if options.client_id else ""))
     if args.junit_xml:
         try:
             write_junit(outcome.results, args.junit_xml, elapsed=outcome.elapsed, target=outcome.target)

@@ -18,10 +18,13 @@ from typing import Any, Callable
 
 from ..spec import COLLECTION_PATH, JOB_PATH, Contract
 from ..validators import validate_response
+from .budget import JobBudget
+from .documents import DocumentPool, TargetDocument, groups
 from .edge_requests import EdgeCase, edge_catalogue, valid_body
 from .http import Exchange, Http
 
 POLL_INTERVAL = 0.2
+REFERENCE = "reference"  # the label of the standard job whose ID GET requests use
 
 
 class Broken(AssertionError):
@@ -62,7 +65,10 @@ class Context:
 
     ``jobs_with_file_name`` (the embedded mock only) counts the server's jobs carrying a file name.
     ``seeding`` says whether the server seeds documents; ``seeded`` maps object ID -> the document
-    seeded for it (what the server's index and ZIPs must then show).
+    the gate seeded for it (removed at the end); ``known`` maps object ID -> what is known of a
+    document (seeded, or given by ``--documents``: what the server's index and ZIPs must then
+    show). ``pool`` gives the documents of requests that must be accepted; ``budget`` counts the
+    jobs created and ``funded`` names the checks it pays for (None: every check).
     """
 
     http: Http
@@ -70,18 +76,42 @@ class Context:
     seed: str = field(default_factory=lambda: uuid.uuid4().hex)
     job_timeout: float = 60.0
     jobs_with_file_name: Callable[[str], int | None] | None = None
-    seeding: bool = False
+    seeding: bool | None = None  # None: not asked yet
     seeded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pool: DocumentPool | None = None
+    budget: JobBudget = field(default_factory=JobBudget)
+    funded: set[str] | None = None
     jobs: dict[str, Job] = field(default_factory=dict)
     edges: list[EdgeCase] | None = None
     _reference_job: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.pool is None:
+            self.pool = DocumentPool(self.seed)
+
     @property
-    def token(self) -> str:
-        return self.http.token
+    def token(self) -> str | None:
+        return self.http.tokens.token
 
     def post(self, body: Any, headers: dict[str, Any] | None = None, **kwargs: Any) -> Exchange:
-        return self.http.send("POST", COLLECTION_PATH, json=body, headers=headers, **kwargs)
+        """POST to the collection; a job it creates is counted in the budget."""
+        exchange = self.http.send("POST", COLLECTION_PATH, json=body, headers=headers, **kwargs)
+        answer = exchange.json()
+        if exchange.status == 200 and isinstance(answer, dict):
+            self.budget.record(answer.get("jobId"))
+        return exchange
+
+    def documents(self, label: str, count: int) -> list[TargetDocument]:
+        """Documents that exist on the target for a request that must be accepted (fewer than
+        ``count`` when the pool holds fewer)."""
+        return self.pool.take(f"{self.seed}/{label}", count)
+
+    def valid_body(self, label: str, count: int = 2, **fields_: Any) -> dict[str, Any]:
+        """A valid request naming ``count`` documents the target holds."""
+        body = valid_body(f"{self.seed}/{label}", count, **fields_)
+        body["documents"] = groups(self.documents(label, count))
+        return body
 
     def get_job(self, job_id: str, headers: dict[str, Any] | None = None, **kwargs: Any) -> Exchange:
         return self.http.send("GET", JOB_PATH.replace("{jobId}", job_id), headers=headers, **kwargs)
@@ -91,9 +121,15 @@ class Context:
         return f"gate-{label}-{self.seed[:6]}"[:32]
 
     def reference_job(self) -> str:
-        """The id of some job this run created (for GET cases that need one)."""
+        """The id of some job this run created (for GET cases that need one): the standard job
+        ``reference`` when it was submitted, else one created now."""
+        submitted = self.jobs.get(REFERENCE)
+        if self._reference_job is None and submitted is not None:
+            if submitted.error is not None:
+                raise submitted.error
+            self._reference_job = submitted.job_id
         if self._reference_job is None:
-            exchange = self.post(valid_body(f"{self.seed}/ref", fileName=self.name("ref")))
+            exchange = self.post(self.valid_body("ref", fileName=self.name("ref")))
             body = exchange.json()
             if exchange.status != 200 or not isinstance(body, dict) or not body.get("jobId"):
                 raise Broken(f"a valid request was not accepted: {exchange.describe()}", exchange)

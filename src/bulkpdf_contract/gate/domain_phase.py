@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 from .checks import DOMAIN_CHECKS
 from .context import Broken, Context, Skip
 from .http import Http
-from .registry import SEEDING, DomainCheck
+from .registry import ARCHIVED, JOB_BUDGET, SEEDING, WITHOUT_PDF, DomainCheck
 from .report import FAILED, PASSED, SKIPPED, CheckResult
 from .standard_jobs import STANDARD_JOBS
 
@@ -24,20 +24,35 @@ SOURCE = "domain"
 DOCUMENTS_PATH = "/_mock/documents"
 
 
-def probe_seeding(http: Http) -> bool:
-    """Whether the server seeds documents (the mock's own extension; any other answer means no)."""
+def probe_capabilities(http: Http) -> dict[str, Any]:
+    """What the server says it can do (the mock's own extension, ``GET /_mock/capabilities``);
+    any other answer means nothing: no seeding, world unknown."""
     exchange = http.send("GET", "/_mock/capabilities")
     body = exchange.json()
-    return exchange.status == 200 and isinstance(body, dict) and body.get("seeding") is True
+    return body if exchange.status == 200 and isinstance(body, dict) else {}
+
+
+def probe_seeding(http: Http) -> bool:
+    """Whether the server seeds documents."""
+    return probe_capabilities(http).get("seeding") is True
 
 
 def run_domain_checks(
     ctx: Context, checks: Iterable[DomainCheck] = DOMAIN_CHECKS, progress: Callable[[str], None] = print,
+    reserved_jobs: int = 0,
 ) -> list[CheckResult]:
-    """Run ``checks`` in order (submitting their jobs first); one result each."""
+    """Run ``checks`` in order (submitting their jobs first); one result each. ``reserved_jobs``
+    of the job budget are kept for others (schemathesis' positive POSTs)."""
     checks = tuple(checks)
-    if any(SEEDING in c.needs or any(STANDARD_JOBS[label].seeds for label in c.jobs) for c in checks):
-        ctx.seeding = probe_seeding(ctx.http)
+    if ctx.seeding is None:
+        seeds = (SEEDING, ARCHIVED, WITHOUT_PDF)
+        if any(set(seeds) & set(c.needs) or any(STANDARD_JOBS[label].seeds for label in c.jobs) for c in checks):
+            ctx.seeding = probe_seeding(ctx.http)
+    ctx.funded = fund_checks(ctx, checks, reserved_jobs)
+    if ctx.funded is not None:
+        unfunded = [c.name for c in checks if c.unmet(ctx) == JOB_BUDGET.why(ctx, c)]
+        progress(f"  domain: --max-jobs {ctx.budget.limit}: {len(unfunded)} check(s) left out to keep it"
+                 + (f" ({', '.join(unfunded)})" if unfunded else ""))
     plans = plan_jobs(ctx, jobs_needed(ctx, checks))
     results: list[CheckResult] = []
     try:
@@ -54,8 +69,47 @@ def run_domain_checks(
     return results
 
 
+def fund_checks(ctx: Context, checks: Iterable[DomainCheck], reserved_jobs: int = 0) -> set[str] | None:
+    """The checks the job budget pays for (None: an unlimited budget pays for all).
+
+    Greedy, best value first: a check's cost is the jobs it adds (a standard job already paid
+    for is free to its next reader), its value itself plus the checks its standard jobs would
+    then pay for entirely (the ZIP checks ride on the output jobs); ties go in report order. A
+    check left out is skipped by the budget precondition.
+    """
+    if ctx.budget.limit is None:
+        return None
+    ctx.funded = None  # while planning, the budget is no precondition
+    left = ctx.budget.limit - reserved_jobs - ctx.budget.count
+    paid: set[str] = set()
+    funded = {c.name for c in checks if not (c.jobs or c.creates)}
+    candidates = [c for c in checks if c.name not in funded and c.unmet(ctx) is None]
+
+    def cost(check: DomainCheck) -> int:
+        standard = len(set(check.jobs) - paid) if ctx.pool.exists else 0
+        return standard + check.own_jobs(ctx)
+
+    def value(check: DomainCheck) -> float:
+        riders = sum(1 for c in candidates if c is not check and not c.own_jobs(ctx) and set(c.jobs) <= set(check.jobs))
+        return cost(check) / (1 + riders)
+
+    while candidates:
+        best = min(candidates, key=value)
+        if cost(best) > left:
+            candidates.remove(best)  # a cheaper one may still fit
+            continue
+        left -= cost(best)
+        paid |= set(best.jobs)
+        funded.add(best.name)
+        candidates.remove(best)
+    return funded
+
+
 def jobs_needed(ctx: Context, checks: Iterable[DomainCheck]) -> set[str]:
-    """The standard jobs read by the checks whose preconditions ``ctx`` meets."""
+    """The standard jobs read by the checks whose preconditions ``ctx`` meets (none when the
+    target's documents are unknown: every standard job names some)."""
+    if not ctx.pool.exists:
+        return set()
     return {label for c in checks if c.unmet(ctx) is None for label in c.jobs}
 
 
@@ -73,6 +127,8 @@ def _seed_documents(ctx: Context, progress: Callable[[str], None]) -> None:
     seeded = ctx.http.send("POST", DOCUMENTS_PATH, json=list(ctx.seeded.values()))
     if seeded.status != 200:
         ctx.seeding = False
+        for object_id in ctx.seeded:
+            ctx.known.pop(object_id, None)
         ctx.seeded.clear()
         progress(f"  domain: seeding documents failed ({seeded.status}); seeded checks are skipped")
 

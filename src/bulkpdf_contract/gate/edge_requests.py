@@ -19,7 +19,6 @@ check. The limit + 1 case is rejected before any job exists and is always sent.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from ..spec import COLLECTION_PATH, JOB_PATH, Contract
 from ..strategies import EDGE_FAMILIES, Labelled
+from .documents import object_ids
 
 MAX_ACCEPTED_IDS = 2000
 DRAW_EXAMPLES = 8
@@ -50,11 +50,6 @@ class EdgeCase:
     origin: str = "contract"
     targets_idempotency_key: bool = False
     notes: tuple[str, ...] = field(default=())
-
-
-def object_ids(seed: str, count: int) -> list[str]:
-    """``count`` distinct, well-formed object IDs derived from ``seed`` (fresh per gate run)."""
-    return [hashlib.blake2b(f"{seed}/{i}".encode(), digest_size=16).hexdigest() for i in range(count)]
 
 
 def valid_body(seed: str, count: int = 2, **fields_: Any) -> dict[str, Any]:

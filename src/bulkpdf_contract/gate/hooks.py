@@ -26,6 +26,11 @@ What it repairs, and why:
 - The contract rejects the same objectId twice in one request (a rule JSON Schema cannot state),
   but schemathesis knows only the schema and happily repeats IDs in "positive" bodies. Repeated
   IDs are replaced by fresh, well-formed ones, so the case tests what its generator meant.
+
+In a gate run (a :class:`~.live_run.LiveRun` attached to the schema) it also sends the run's
+bearer token (a new one after a 401), waits out 429s, and prepares a POST of a job that a
+correct server accepts (:func:`acceptable_post`) as :meth:`~.live_run.LiveRun.prepare_acceptable_post`
+says: the documents the target holds and, under a job budget, the run's one Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -38,9 +43,11 @@ from typing import Any
 
 import schemathesis
 from schemathesis.core import NotSet
-from schemathesis.generation.meta import negated_parameters
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario, negated_parameters
+from schemathesis.core.parameters import ParameterLocation
 
-from ..spec import COLLECTION_PATH, JOB_PATH, load_contract
+from ..spec import COLLECTION_PATH, JOB_PATH, TOKEN_PATH, load_contract
+from .live_run import RequestsAuth, attached
 
 VALID_ZUORA_VERSION = "2025-08-12"
 _PATHS = frozenset({COLLECTION_PATH, JOB_PATH})
@@ -137,11 +144,31 @@ def dedupe_object_ids(case: Any) -> bool:
     return changed
 
 
+def acceptable_post(case: Any) -> bool:
+    """Whether the case is a POST of a job that a correct server accepts: meant to be valid, or
+    "negative" only for an extra, undeclared header (which HTTP allows and servers ignore)."""
+    meta = case.meta
+    if case.method.upper() != "POST" or case.operation.path != COLLECTION_PATH or meta is None:
+        return False
+    if not meta.generation.mode.is_negative:
+        return True
+    data = meta.phase.data
+    return (isinstance(data, CoveragePhaseData) and data.scenario == CoverageScenario.OBJECT_UNEXPECTED_PROPERTIES
+            and data.parameter_location == ParameterLocation.HEADER and not data.mutations)
+
+
 @schemathesis.hook("before_call")
 def bulkpdf_before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    run = attached(case.operation.schema)
+    if run is not None:  # the token operation's own 401s are about its form, not the run's token
+        kwargs["auth"] = RequestsAuth(run, bearer=case.operation.path != TOKEN_PATH)
     if case.operation.path not in _PATHS:
         return
     repair_zuora_version(case)
     unique_idempotency_key(case)
     dedupe_object_ids(case)
+    if run is not None and case.method.upper() == "POST":
+        run.name_pool_documents(case)
+        if acceptable_post(case):
+            run.prepare_acceptable_post(case)
     gzip_body(case, kwargs)

@@ -22,6 +22,7 @@ from schemathesis.engine.run import PhaseName
 from schemathesis.generation import GenerationMode
 
 from ..spec import spec_path
+from .live_run import LiveRun, attach, detach
 from .report import FAILED, PASSED, SKIPPED, CheckResult, mask_token
 
 SCHEMATHESIS_CHECKS = (
@@ -68,6 +69,8 @@ def build_schema(
     project = config.projects.override
     project.update(
         base_url=base_url,
+        # With a LiveRun the token of each request is the run's current one (its auth replaces
+        # this header); configured here, schemathesis knows the API is authenticated.
         headers={"Authorization": f"Bearer {token}"},
         workers=workers,
         continue_on_failure=True,
@@ -80,20 +83,29 @@ def build_schema(
 
 def run_schemathesis(
     base_url: str,
-    token: str,
+    token: str | None,
     *,
     checks: tuple[str, ...] = SCHEMATHESIS_CHECKS,
     progress: Callable[[str], None] = print,
+    live: LiveRun | None = None,
     **options: Any,
 ) -> list[CheckResult]:
     """Run every phase against ``base_url``; one result per schemathesis check plus the run itself.
 
-    ``options`` are those of :func:`build_schema` (max_examples, seed, workers, request_timeout).
+    ``live`` (a gate run's token source, 429 policy, documents and job budget) replaces the
+    static ``token``. ``options`` are those of :func:`build_schema` (max_examples, seed, workers,
+    request_timeout).
     """
-    schema = build_schema(base_url, token, checks=checks, **options)
-    run = _Run(token, progress)
-    for event in from_schema(schema).execute():
-        run.handle(event)
+    schema = build_schema(base_url, live.tokens.current() if live is not None else token, checks=checks, **options)
+    run = _Run(live.tokens.issued if live is not None else [token], progress)
+    if live is not None:
+        attach(schema, live)
+    try:
+        for event in from_schema(schema).execute():
+            run.handle(event)
+    finally:
+        if live is not None:
+            detach(schema)
     return run.results(checks)
 
 
@@ -101,7 +113,7 @@ def run_schemathesis(
 class _Run:
     """What the engine's events add up to: a tally per check, the run's errors and request counts."""
 
-    token: str
+    tokens: list[str]  # every token the run sent (masked in curl lines); grows as tokens are fetched
     progress: Callable[[str], None]
     tallies: dict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
     errors: list[str] = field(default_factory=list)
@@ -120,7 +132,7 @@ class _Run:
             interactions = len(event.recorder.interactions)
             self.phase_requests += interactions
             self.requests += interactions
-            _tally(event.recorder, self.tallies, self.token)
+            _tally(event.recorder, self.tallies, self.tokens)
         elif isinstance(event, events.NonFatalError):
             self.errors.append(f"{event.label}: {event.info.title}: {event.info.message}".strip())
         elif isinstance(event, events.FatalError):
@@ -164,7 +176,7 @@ def _check_result(name: str, tally: _Tally, elapsed: float) -> CheckResult:
     return CheckResult(name, SOURCE, SKIPPED, "no response this check applies to", None, elapsed)
 
 
-def _tally(recorder, tallies: dict[str, _Tally], token: str) -> None:
+def _tally(recorder, tallies: dict[str, _Tally], tokens: list[str]) -> None:
     for case_id, nodes in recorder.checks.items():
         for node in nodes:
             tally = tallies[node.name]
@@ -178,6 +190,7 @@ def _tally(recorder, tallies: dict[str, _Tally], token: str) -> None:
             tally.distinct.add(detail)
             steps = node.failure_info.steps
             curl = "\n".join(step.curl for step in steps) if len(steps) > 1 else node.failure_info.code_sample
-            curl = mask_token(curl, token)
+            for token in reversed(tokens):
+                curl = mask_token(curl, token)
             if tally.best is None or len(curl) < tally.best[0]:
                 tally.best = (len(curl), detail, curl, message[:8])

@@ -2,9 +2,10 @@
 server works on them while other checks go on. A check names the ones it reads (``jobs=`` of
 ``@domain_check``) and waits for them; each is submitted once per run, however many checks read it.
 
-``OUTPUT_JOBS`` are read for their ZIPs (names, documents, index formats) and need nothing from the
-server beyond the API. ``SEEDED_JOBS`` each hold one special document (archived, or without a PDF)
-that only a server seeding documents has; their plan seeds it.
+``OUTPUT_JOBS`` are read for their ZIPs (names, documents, index formats) and need documents that
+exist (the run's pool). ``SEEDED_JOBS`` each hold one special document (archived, or without a
+PDF): one ``--documents`` marks as such, else one the plan seeds on a server that seeds.
+``reference`` is a small job whose ID the requests about an existing job use.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .context import Context
-from .edge_requests import object_ids, valid_body
+from .context import REFERENCE, Context
+from .documents import TargetDocument, groups, object_ids
 
 LARGE, CSV, NO_INDEX = "large", "csv", "no-index"
 OUTPUT_JOBS = (LARGE, CSV, NO_INDEX)
@@ -27,7 +28,7 @@ Plan = tuple[dict[str, Any], list[str]]  # the request body, the object IDs its 
 @dataclass(frozen=True)
 class StandardJob:
     """``build(ctx)`` plans the job (and records in ``ctx.seeded`` the documents it seeds);
-    ``seeds``: whether the plan depends on the server seeding documents."""
+    ``seeds``: whether the plan depends on the server seeding documents (or ``--documents``)."""
 
     label: str
     build: Callable[[Context], Plan]
@@ -42,33 +43,54 @@ def seed_document(ctx: Context, object_id: str, **fields: Any) -> dict[str, Any]
         "hasPdf": True, "archived": False, "accountNumber": f"GATE{n:04d}",
         "documentNumber": f"INV-GATE-{ctx.seed[:6]}-{n:04d}", **fields,
     }
-    ctx.seeded[object_id] = doc
+    ctx.seeded[object_id] = ctx.known[object_id] = doc
     return doc
 
 
+def _body(ctx: Context, label: str, docs: list[TargetDocument], **fields: Any) -> Plan:
+    body = {"documents": groups(docs), "fileName": ctx.name(label), "indexFileFormat": "JSON", **fields}
+    return body, [d.id for d in docs]
+
+
 def _large(ctx: Context) -> Plan:
-    """More documents than one ZIP holds, in two groups, with a JSON index."""
-    ids = object_ids(f"{ctx.seed}/large", ctx.contract.documents_per_zip + 50)
-    split = (len(ids) * 2) // 3
-    body = {"documents": [{"docType": "Invoice", "objectIds": ids[:split]},
-                          {"docType": "CreditMemo", "objectIds": ids[split:]}],
-            "fileName": ctx.name(LARGE), "name": "bulkpdf gate", "indexFileFormat": "JSON"}
-    return body, ids
+    """More documents than one ZIP holds (as many as the pool has, up to that), in two groups on
+    an open world, with a JSON index."""
+    docs = ctx.documents(LARGE, ctx.contract.documents_per_zip + 50)
+    if not ctx.pool.finite:
+        split = (len(docs) * 2) // 3
+        docs = docs[:split] + [TargetDocument(d.id, "CreditMemo") for d in docs[split:]]
+    return _body(ctx, LARGE, docs, name="bulkpdf gate")
 
 
 def _csv(ctx: Context) -> Plan:
-    """Three documents with a CSV index; seeded when the server can, so the index rows are known."""
-    ids = object_ids(f"{ctx.seed}/csv", 3)
-    if ctx.seeding:
-        for i in ids:
-            seed_document(ctx, i)
-    return valid_body(f"{ctx.seed}/csv", 3, fileName=ctx.name(CSV), indexFileFormat="CSV"), ids
+    """Three documents with a CSV index; seeded when the server can and they are not known
+    already, so the index rows are known."""
+    docs = ctx.documents(CSV, 3)
+    if ctx.seeding and not ctx.pool.finite:
+        for doc in docs:
+            seed_document(ctx, doc.id)
+    return _body(ctx, CSV, docs, indexFileFormat="CSV")
 
 
 def _no_index(ctx: Context) -> Plan:
     """Three documents with ``persistIndexFile`` false."""
-    ids = object_ids(f"{ctx.seed}/noindex", 3)
-    return valid_body(f"{ctx.seed}/noindex", 3, fileName=ctx.name("noindex"), persistIndexFile=False), ids
+    return _body(ctx, "noindex", ctx.documents(NO_INDEX, 3), persistIndexFile=False)
+
+
+def _reference(ctx: Context) -> Plan:
+    """Two documents, for a job ID to ask about."""
+    return _body(ctx, "ref", ctx.documents(REFERENCE, 2))
+
+
+def special_document(ctx: Context, label: str, **special: Any) -> TargetDocument:
+    """A document in a special state: one ``--documents`` marks so, else one seeded for ``label``
+    (a check needing one is skipped when neither can be had)."""
+    marked = ctx.pool.archived if special.get("archived") else ctx.pool.without_pdf
+    if marked:
+        return marked[0]
+    object_id = object_ids(f"{ctx.seed}/{label}/special", 1)[0]
+    seed_document(ctx, object_id, **special)
+    return TargetDocument(object_id, has_pdf=special.get("hasPdf", True), archived=special.get("archived", False))
 
 
 def _with_special_document(label: str, flag_field: str, flag: bool, special: dict[str, Any],
@@ -77,17 +99,19 @@ def _with_special_document(label: str, flag_field: str, flag: bool, special: dic
     set to ``flag``; the special one is expected in the ZIPs when ``special_expected``."""
 
     def build(ctx: Context) -> Plan:
-        special_id, normal_id = object_ids(f"{ctx.seed}/{label}", 2)
-        seed_document(ctx, special_id, **special)
-        seed_document(ctx, normal_id)
-        body = valid_body(f"{ctx.seed}/{label}", fileName=ctx.name(label), **{flag_field: flag})
-        body["documents"][0]["objectIds"] = [special_id, normal_id]
-        return body, [special_id, normal_id] if special_expected else [normal_id]
+        doc = special_document(ctx, label, **special)
+        normal = [d for d in ctx.documents(label, 2) if d.id != doc.id][:1]
+        if ctx.seeding and not ctx.pool.finite:
+            for other in normal:
+                seed_document(ctx, other.id)
+        body, ids = _body(ctx, label, [doc, *normal], **{flag_field: flag})
+        return body, ids if special_expected else ids[1:]
 
     return build
 
 
 STANDARD_JOBS: dict[str, StandardJob] = {job.label: job for job in (
+    StandardJob(REFERENCE, _reference),
     StandardJob(LARGE, _large),
     StandardJob(CSV, _csv, seeds=True),
     StandardJob(NO_INDEX, _no_index),

@@ -16,7 +16,7 @@ import hmac
 from typing import TYPE_CHECKING
 
 from ..options import DEFAULT_TOKEN
-from .errors import ApiError, ErrorCategory
+from .errors import AUTHENTICATION_ERROR, ApiError, ErrorCategory
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -41,7 +41,7 @@ def _credentials(authorization: str) -> str | None:
 
 def _unauthorized(message: str) -> ApiError:
     return ApiError(401, ErrorCategory.AUTHENTICATION, message,
-                    headers={"WWW-Authenticate": 'Bearer realm="bulkpdf-mock"'})
+                    headers={"WWW-Authenticate": 'Bearer realm="bulkpdf-mock"'}, extra={"message": AUTHENTICATION_ERROR})
 
 
 def identify(state: MockState, authorization: str) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ class endpoint:
                 await anyio.to_thread.run_sync(state.ensure_started)
             return await self.handler(request)
         except ApiError as exc:
-            return json_response(request, exc.status, error_payload(request, exc.reasons), exc.headers)
+            return json_response(request, exc.status, {**error_payload(request, exc.reasons), **exc.extra}, exc.headers)
         except (sqlite3.Error, OSError, RuntimeError) as exc:
             log.error("%s %s: storage failure: %s", request.method, request.url.path, exc)
             return server_error(request, f"the mock server could not use its data directory ({exc})")

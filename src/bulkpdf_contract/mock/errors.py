@@ -64,14 +64,22 @@ def error_body(request_id: str, reasons: list[dict[str, str]]) -> dict:
             "reasons": reasons}
 
 
-class ApiError(Exception):
-    """An error answer: HTTP status, ``(category, message)`` reasons and extra headers."""
+AUTHENTICATION_ERROR = "Authentication error"
+"""The top-level ``message`` of Zuora's 401 body (its gateway's ``ProxyUnauthorizedResponse``, as
+Zuora's SDK reads it); the mock adds it beside the ``CommonResponse`` fields."""
 
-    def __init__(self, status: int, category: ErrorCategory, message: str, headers: dict[str, str] | None = None):
+
+class ApiError(Exception):
+    """An error answer: HTTP status, ``(category, message)`` reasons, extra headers, and top-level
+    fields ``extra`` that join Zuora's body."""
+
+    def __init__(self, status: int, category: ErrorCategory, message: str, headers: dict[str, str] | None = None,
+                 extra: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.reasons: list[Reason] = [(category, message)]
         self.headers = headers or {}
+        self.extra = extra or {}
 
     @classmethod
     def with_reasons(cls, status: int, reasons: list[Reason]) -> ApiError:

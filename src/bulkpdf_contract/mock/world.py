@@ -130,6 +130,14 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
 
     A file may hold a list of documents, or ``{openWorld: bool, documents: [...]}``.
     """
+    entries, open_world, where = read_documents(source)
+    return parse_documents(entries, where), open_world
+
+
+def read_documents(source: Any) -> tuple[Any, bool | None, str]:
+    """The document entries of :func:`load_documents`' ``source`` as written (unparsed, so a
+    reader can tell a field given from one filled in), the world's openness, and where they are
+    from (for messages)."""
     where = "documents"
     if isinstance(source, (str, Path)):
         where = str(source)
@@ -143,7 +151,7 @@ def load_documents(source: Any) -> tuple[list[Document], bool | None]:
         if open_world is not None and not isinstance(open_world, bool):
             raise ValueError(f"{where}: 'openWorld' must be true or false")
         source = source.get("documents", [])
-    return parse_documents(source, where), open_world
+    return source, open_world, where
 
 
 def read_data_file(path: Path, what: str, loader: Any = None) -> Any:

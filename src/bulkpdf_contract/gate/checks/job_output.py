@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from ..archives import file_name, index_entries, pdfs, read_index
 from ..context import Broken, Context
-from ..registry import domain_check
+from ..registry import DOCUMENTS, domain_check
 from ..standard_jobs import LARGE, OUTPUT_JOBS
 
 
-@domain_check(jobs=OUTPUT_JOBS)
+@domain_check(jobs=OUTPUT_JOBS, needs=(DOCUMENTS,))
 def check_job_completes(ctx: Context) -> str:
     """Each submitted job reaches Completed within the timeout."""
     finished = []
@@ -23,7 +23,7 @@ def check_job_completes(ctx: Context) -> str:
     return ", ".join(finished)
 
 
-@domain_check(jobs=OUTPUT_JOBS)
+@domain_check(jobs=OUTPUT_JOBS, needs=(DOCUMENTS,))
 def check_zip_names(ctx: Context) -> str:
     """``fileUrls`` name the ZIPs ``<fileName>_<n>.zip``, n = 1.. ceil(documents / per-zip limit)."""
     for label in OUTPUT_JOBS:
@@ -36,10 +36,10 @@ def check_zip_names(ctx: Context) -> str:
     return f"{len(ctx.jobs[LARGE].zips)} ZIPs for {len(ctx.jobs[LARGE].expected)} documents"
 
 
-@domain_check(jobs=OUTPUT_JOBS)
+@domain_check(jobs=OUTPUT_JOBS, needs=(DOCUMENTS,))
 def check_zip_documents(ctx: Context) -> str:
     """Each ZIP downloads without the token, holds at most the per-zip limit, and together they hold
-    exactly the requested documents as PDFs (named as seeded, when the world is seeded)."""
+    exactly the requested documents as PDFs (named as known, when their names are: seeded or in --documents)."""
     per_zip = ctx.contract.documents_per_zip
     for label in OUTPUT_JOBS:
         job = ctx.completed(label)
@@ -58,14 +58,14 @@ def check_zip_documents(ctx: Context) -> str:
         if len(total) != len(job.expected) or len(set(total)) != len(total):
             raise Broken(f"job {label!r} asked for {len(job.expected)} documents; its ZIPs hold {len(total)} PDFs "
                          f"({len(set(total))} distinct names)", job.submit, job.last_poll)
-        seeded = [ctx.seeded[i]["pdfFileName"] for i in job.expected if i in ctx.seeded]
-        if seeded and sorted(seeded) != sorted(total):
-            raise Broken(f"job {label!r}: the ZIP holds {sorted(total)}; the seeded documents are {sorted(seeded)}",
+        named = [ctx.known[i]["pdfFileName"] for i in job.expected if "pdfFileName" in ctx.known.get(i, {})]
+        if not set(named) <= set(total):  # the counts match already: all named is all the same
+            raise Broken(f"job {label!r}: the ZIP holds {sorted(total)}; the documents are {sorted(named)}",
                          job.submit, job.last_poll)
     return "PDF counts and names match the requests"
 
 
-@domain_check(jobs=OUTPUT_JOBS)
+@domain_check(jobs=OUTPUT_JOBS, needs=(DOCUMENTS,))
 def check_zip_index(ctx: Context) -> str:
     """Each ZIP has one index in the requested format listing its PDFs; none when persistIndexFile is false."""
     for label in OUTPUT_JOBS:
@@ -91,10 +91,10 @@ def check_zip_index(ctx: Context) -> str:
             if listed != sorted(pdfs(archive)) or any(set(ctx.contract.index_columns) - set(r) for r in rows):
                 raise Broken(f"the {wanted} index of {file_name(url)} (job {label!r}) does not list exactly its "
                              f"PDFs with the six columns", job.submit)
-            seeded = {ctx.seeded[i]["pdfFileName"]: ctx.seeded[i] for i in job.expected if i in ctx.seeded}
+            named = {ctx.known[i]["pdfFileName"]: ctx.known[i] for i in job.expected
+                     if "pdfFileName" in ctx.known.get(i, {})}
             for row in rows:
-                doc = seeded.get(row.get("pdfFileName"))
-                if doc and (row.get("accountNumber"), row.get("documentNumber")) != (
-                        doc["accountNumber"], doc["documentNumber"]):
-                    raise Broken(f"index row {row} does not match the seeded document {doc}", job.submit)
+                doc = named.get(row.get("pdfFileName"), {})
+                if any(row.get(f) != doc[f] for f in ("accountNumber", "documentNumber") if f in doc):
+                    raise Broken(f"index row {row} does not match the document {doc}", job.submit)
     return "JSON, CSV and no index as requested"

@@ -15,7 +15,7 @@ from ...spec import TOKEN_PATH
 from ...validators import validate_token_request
 from ..auth import client_user
 from ..body import read_limited
-from ..errors import ApiError, ErrorCategory, finding_reasons, method_not_allowed
+from ..errors import AUTHENTICATION_ERROR, ApiError, ErrorCategory, finding_reasons, method_not_allowed
 from ..journal import note
 from ..oauth import parse_form
 from ..responses import json_response
@@ -25,6 +25,16 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 5.1: 
 
 
 async def token(request: Request) -> Response:
+    """The token, or Zuora's error body with a top-level ``message`` too (what Zuora's SDK reads
+    from a 400 or 401 of this operation)."""
+    try:
+        return await _token(request)
+    except ApiError as exc:
+        exc.extra.setdefault("message", AUTHENTICATION_ERROR if exc.status == 401 else exc.reasons[0][1])
+        raise
+
+
+async def _token(request: Request) -> Response:
     if request.method != "POST":
         raise method_not_allowed("POST")
     state: MockState = request.app.state.mock
