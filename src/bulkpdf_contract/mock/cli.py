@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..options import positive_int, positive_seconds
 from .auth import DEFAULT_TOKEN
-from .server import ZuoraH11Protocol, bind_socket
 from .config import default_data_dir
+from .server import PROTOCOL, bind_socket, tune_gc_for_serving
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if len(app.state.mock.faults):
         print(f"  fault rules: {len(app.state.mock.faults)} from {args.faults}", file=sys.stderr)
     sys.stderr.flush()
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", http=ZuoraH11Protocol))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", http=PROTOCOL,
+                                           proxy_headers=False))
+    tune_gc_for_serving()
     server.run(sockets=[sock])
     return 0
 

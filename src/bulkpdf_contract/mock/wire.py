@@ -7,7 +7,7 @@ status and the bytes of the answer as they go out, and at the end the validators
 
 :func:`fault_response` is a ``respond`` rule's answer, :class:`Cut` a ``disconnect`` or
 ``truncate`` rule's. Dropping a connection needs the connection: under uvicorn the server's
-protocol (:class:`~.server.ZuoraH11Protocol`) puts it into the scope as the
+protocol (:data:`~.server.PROTOCOL`) puts it into the scope as the
 ``bulkpdf.connection`` extension; without it (an in-process ASGI client) a drop raises
 :class:`ConnectionDropped` to the caller instead, which is what a lost connection looks like there.
 """

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 
+from ..mock.server import tune_gc_for_serving
 from ..options import http_url
 from .report import summary
 from .server import start_proxy
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if path:
             print(f"  {label}: {path}", file=sys.stderr)
     print("  stop with Ctrl-C (SIGINT) or SIGTERM", file=sys.stderr, flush=True)
+    tune_gc_for_serving()
     _wait_for_signal()
     proxy.stop()
     stats = proxy.recorder.snapshot()
