@@ -91,3 +91,11 @@ def test_a_cached_start_does_not_import_pyyaml(cache):
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
             for _ in range(2)]
     assert [r.stdout.strip() for r in runs] == ["True", "False"]
+
+
+def test_without_a_home_directory_the_yaml_is_parsed(monkeypatch):
+    monkeypatch.delenv("BULKPDF_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(loader.Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    seen = parses(monkeypatch)
+    assert load_spec_file(spec_path())["openapi"].startswith("3.1") and len(seen) == 1

@@ -31,11 +31,15 @@ def spec_path() -> Path:
     return Path(__file__).with_name(SPEC_FILE)
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """Where the cache lives; None when there is nowhere (no home directory, e.g. some sandboxes)."""
     explicit = os.environ.get("BULKPDF_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except (RuntimeError, KeyError):
+        return None
     return Path(base) / "bulkpdf-contract"
 
 
@@ -45,7 +49,10 @@ def load_spec_file(path: str | Path) -> dict[str, Any]:
     if str(path).endswith(".json"):
         return orjson.loads(raw)
     text = raw.decode("utf-8")
-    entry = cache_dir() / f"spec-{zlib.crc32(raw):08x}-{len(raw)}.json"
+    directory = cache_dir()
+    if directory is None:
+        return _parse_yaml(text)
+    entry = directory / f"spec-{zlib.crc32(raw):08x}-{len(raw)}.json"
     with contextlib.suppress(OSError, orjson.JSONDecodeError, TypeError, KeyError):
         cached = orjson.loads(entry.read_bytes())
         if cached["format"] == CACHE_FORMAT and cached["source"] == text:
