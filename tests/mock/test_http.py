@@ -239,3 +239,39 @@ def test_rate_and_concurrency_limits_are_enforced_only_when_configured(make_api)
     limited = api.post_job()
     assert limited.headers["RateLimit-Remaining"] == "0" and int(limited.headers["Retry-After"]) >= 1
     assert limited.json()["reasons"][0]["code"].endswith("70")
+
+
+def test_a_client_gone_mid_body_is_no_error_and_no_job(caplog):
+    """A disconnect while the body is read leaves no job and logs no traceback (it is not a bug)."""
+    import asyncio
+
+    from bulkpdf_contract.mock import DEFAULT_TOKEN, create_app
+
+    app = create_app(token=DEFAULT_TOKEN, workers=0)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": COLLECTION_PATH, "raw_path": COLLECTION_PATH.encode(), "query_string": b"",
+             "headers": [(b"authorization", f"Bearer {DEFAULT_TOKEN}".encode()),
+                         (b"content-type", b"application/json"), (b"content-length", b"400")],
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "root_path": ""}
+    messages = [{"type": "http.request", "body": b'{"documents": [', "more_body": True}, {"type": "http.disconnect"}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    async def run():
+        try:
+            await app(scope, receive, send)
+            return await asyncio.to_thread(app.state.mock.count_jobs)
+        finally:
+            await asyncio.to_thread(app.state.mock.close)
+
+    with caplog.at_level("INFO", logger="bulkpdf_contract.mock"):
+        jobs = asyncio.run(run())
+    assert jobs == 0
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert any("disconnected" in r.getMessage() for r in caplog.records)
+    assert sent[0]["status"] == 400

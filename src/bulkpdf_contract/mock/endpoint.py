@@ -13,7 +13,7 @@ import sqlite3
 from typing import Awaitable, Callable
 
 import anyio
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .errors import ApiError, ErrorCategory
@@ -44,6 +44,11 @@ class endpoint:
             return await self.handler(request)
         except ApiError as exc:
             return json_response(request, exc.status, {**error_payload(request, exc.reasons), **exc.extra}, exc.headers)
+        except ClientDisconnect:  # the client left mid-request: nothing was done, nobody to answer
+            log.info("%s %s: the client disconnected before its request was complete",
+                     request.method, request.url.path)
+            return json_response(request, 400, error_payload(request, [(
+                ErrorCategory.MALFORMED_JSON, "the client disconnected before the request body was complete")]))
         except (sqlite3.Error, OSError, RuntimeError) as exc:
             log.error("%s %s: storage failure: %s", request.method, request.url.path, exc)
             return server_error(request, f"the mock server could not use its data directory ({exc})")
