@@ -43,7 +43,7 @@ async def reject_misuse(request: Request) -> None:
         return
     tenant, _ = authenticate(request)
     record = state.storage.idempotency_record(tenant, key, _not_before(state, state.clock.now()))
-    if record is not None and (record.method, record.path) != (request.method, request.url.path):
+    if record is not None and (record.method, record.path) != (request.method, request.scope["path"]):
         raise _mismatch(key, record)
 
 
@@ -63,7 +63,7 @@ async def store(
     delay = state.config.settings.request_delay
     claimed = False
     if key is not None and delay:
-        record = storage.claim_key(tenant, key, request.method, request.url.path, owner, now, not_before)
+        record = storage.claim_key(tenant, key, request.method, request.scope["path"], owner, now, not_before)
         if record is not None:
             return replay(request, key, record)
         claimed = True
@@ -71,7 +71,7 @@ async def store(
         if claimed:
             await state.clock.sleep(delay)
         record = await state.commits.run(functools.partial(
-            storage.store_result_in, tenant=tenant, key=key, method=request.method, path=request.url.path,
+            storage.store_result_in, tenant=tenant, key=key, method=request.method, path=request.scope["path"],
             owner=owner, now=now, not_before=not_before, response=response, job=job,
         ))
     except BaseException:
@@ -84,7 +84,7 @@ async def store(
 
 def replay(request: Request, key: str, record: IdempotencyRecord) -> Response:
     """The stored answer for a retry under ``key``: the same status, body and headers."""
-    if (record.method, record.path) != (request.method, request.url.path):
+    if (record.method, record.path) != (request.method, request.scope["path"]):
         raise _mismatch(key, record)
     if record.state != "done":
         raise ApiError(409, ErrorCategory.LOCKING, (

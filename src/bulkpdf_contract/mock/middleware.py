@@ -54,8 +54,9 @@ class MockApp:
     ``Zuora-Track-Id`` echo and the rate/concurrency headers to every response, and enforces
     the configured limits."""
 
-    def __init__(self, app: Starlette, state: MockState):
+    def __init__(self, app: Starlette, state: MockState, inner=None):
         self.app = app
+        self._inner = inner or app  # what answers: the app, or a dispatcher in front of it
         self.state = app.state
         self.mock = state
         self._contract = state.config.contract
@@ -131,10 +132,10 @@ class MockApp:
     async def _handle(self, scope, receive, send, cut: Cut | None) -> None:
         """The app's answer, or what a ``disconnect``/``truncate`` rule leaves of it."""
         if cut is None:
-            return await self.app(scope, receive, send)
+            return await self._inner(scope, receive, send)
         try:
             if not (isinstance(cut.action, Disconnect) and not cut.action.effect):
-                await self.app(scope, receive, cut.wrap(send))
+                await self._inner(scope, receive, cut.wrap(send))
             if isinstance(cut.action, Disconnect):
                 await cut.drop()
         except ConnectionDropped:

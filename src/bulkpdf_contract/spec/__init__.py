@@ -27,10 +27,19 @@ def canonical_header(name: str) -> str:
     A name the shipped fragment declares keeps the fragment's spelling (``ratelimit-limit`` ->
     ``RateLimit-Limit``), so pointers read like the spec; other names are title-cased per word.
     """
+    # Every request a server validates spells the same few names: short ones are cached (a
+    # long one, which only hostile input sends, is not, so the cache stays small).
+    return _cached_canonical_header(name) if len(name) <= 64 else _canonical_header(name)
+
+
+def _canonical_header(name: str) -> str:
     spelled = _spec_header_spellings().get(name.lower())
     if spelled is not None:
         return spelled
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+
+
+_cached_canonical_header = functools.lru_cache(maxsize=1024)(_canonical_header)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,78 @@
+"""Storage.batch: many writes share one commit, and one that fails undoes only itself."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bulkpdf_contract.mock.storage import Storage
+
+
+def _put(doc_id: str):
+    def operation(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO documents (id, data) VALUES (?, ?)", (doc_id, b"{}"))
+        return doc_id
+    return operation
+
+
+def _fail_after_put(doc_id: str):
+    def operation(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO documents (id, data) VALUES (?, ?)", (doc_id, b"{}"))
+        raise ValueError(f"{doc_id} refused")
+    return operation
+
+
+def _ids(storage: Storage) -> list[str]:
+    return [row["id"] for row in storage.query("SELECT id FROM documents ORDER BY id")]
+
+
+@pytest.fixture
+def storage(tmp_path):
+    storage = Storage(tmp_path / "mock.sqlite3")
+    yield storage
+    storage.close()
+
+
+def test_a_batch_commits_every_operation_and_returns_their_results(storage):
+    assert storage.batch([_put("a"), _put("b"), _put("c")]) == [("a", None), ("b", None), ("c", None)]
+    assert _ids(storage) == ["a", "b", "c"]
+
+
+def test_a_failing_operation_undoes_only_its_own_writes(storage):
+    results = storage.batch([_put("a"), _fail_after_put("x"), _put("b")])
+    assert [value for value, _ in results] == ["a", None, "b"]
+    assert isinstance(results[1][1], ValueError) and results[0][1] is None and results[2][1] is None
+    assert _ids(storage) == ["a", "b"]  # each good one exactly once: none is committed twice
+
+
+def test_a_lone_failing_operation_is_reported_not_raised(storage):
+    (result,) = storage.batch([_fail_after_put("x")])
+    assert result[0] is None and isinstance(result[1], ValueError)
+    assert _ids(storage) == []
+
+
+def test_an_operation_failing_on_a_constraint_leaves_the_others(storage):
+    storage.batch([_put("a")])
+    results = storage.batch([_put("b"), _put("a"), _put("c")])  # "a" exists: a primary-key error
+    assert isinstance(results[1][1], sqlite3.IntegrityError)
+    assert _ids(storage) == ["a", "b", "c"]
+
+
+def test_a_failing_commit_is_raised_for_the_whole_batch(storage, monkeypatch):
+    class Refusing:
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.conn.execute(sql, *args)
+
+    real = storage.connection()
+    monkeypatch.setattr(storage, "connection", lambda: Refusing(real))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        storage.batch([_put("a"), _put("b")])
+    real.execute("ROLLBACK")
+    monkeypatch.undo()
+    assert _ids(storage) == []
