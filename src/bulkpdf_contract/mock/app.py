@@ -19,7 +19,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ..spec import COLLECTION_PATH, JOB_PATH
-
 from .auth import DEFAULT_TOKEN
 from .config import MockSettings, resolve
 from .endpoint import endpoint, not_found
