@@ -113,3 +113,64 @@ def test_a_serving_process_collects_garbage_less_often():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+class _Recorded:
+    """A transport that records what reaches the socket."""
+
+    def __init__(self):
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closed or self.aborted
+
+    def close(self):
+        self.closed = True
+
+    def abort(self):
+        self.aborted = True
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def get_extra_info(self, name, default=None):
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+
+def test_a_responses_writes_in_one_loop_turn_leave_in_one_system_call():
+    import asyncio
+
+    from bulkpdf_contract.mock.server import CoalescingTransport
+
+    async def scenario():
+        real = _Recorded()
+        transport = CoalescingTransport(real, asyncio.get_running_loop())
+        head = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+        transport.write(head)
+        transport.write(b"ok")
+        assert real.writes == [] and transport.get_write_buffer_size() == len(head) + 2
+        await asyncio.sleep(0)  # the loop turns
+        assert real.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
+        big = b"x" * CoalescingTransport.FLUSH_BYTES
+        transport.write(b"head")
+        transport.write(big)  # past the threshold: written at once, nothing held
+        assert real.writes[-1] == b"head" + big and transport.get_write_buffer_size() == 0
+        transport.write(b"last words")
+        transport.close()  # what is pending goes out before the connection closes
+        assert real.writes[-1] == b"last words" and real.closed
+        await asyncio.sleep(0)
+        assert len(real.writes) == 3  # the scheduled flush found nothing more
+        assert transport.get_extra_info("peername") == ("127.0.0.1", 1)
+
+        dropped = _Recorded()
+        transport = CoalescingTransport(dropped, asyncio.get_running_loop())
+        transport.write(b"never sent")
+        transport.abort()  # as a transport drops its buffer
+        await asyncio.sleep(0)
+        assert dropped.writes == [] and dropped.aborted
+
+    asyncio.run(scenario())
