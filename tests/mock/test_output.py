@@ -196,3 +196,25 @@ def test_index_rows_carry_exactly_the_contract_columns_in_order():
 
     row = index_row(default_document("a" * 32, "Invoice"), "2024-01-01T00:00:00Z")
     assert tuple(row) == INDEX_COLUMNS
+
+
+@pytest.mark.parametrize("limit", [1, 700, 1 << 20])
+def test_a_zip_has_the_bytes_zipfile_writes_to_a_plain_file(tmp_path, monkeypatch, limit):
+    """Entries are written through an in-memory tail (archive._Spool); whatever it flushes when,
+    the file is byte for byte what zipfile leaves in a plain file."""
+    import zipfile
+
+    from bulkpdf_contract.mock import archive
+
+    monkeypatch.setattr(archive._Spool, "LIMIT", limit)
+    rows = [{**dict.fromkeys(INDEX_COLUMNS, "x"), "pdfFileName": f"{i}.pdf"} for i in range(40)]
+    pdfs = [b"%PDF-1.4 " + bytes(range(i, i + 200)) * 3 for i in range(40)]
+    size = archive.write_zip(tmp_path / "1.zip", rows, iter(pdfs), "JSON", (2024, 1, 2, 3, 4, 6))
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [("index.json", archive.render_index(rows, "JSON")),
+                           *((r["pdfFileName"], pdf) for r, pdf in zip(rows, pdfs))]:
+            info = zipfile.ZipInfo(name, (2024, 1, 2, 3, 4, 6))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            zf.writestr(info, data)
+    written = (tmp_path / "1.zip").read_bytes()
+    assert written == (tmp_path / "plain.zip").read_bytes() and size == len(written)

@@ -72,7 +72,9 @@ def write_zip(
     """
     part = path.with_name(path.name + ".part")
     try:
-        with open(part, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        with open(part, "wb") as fh, zipfile.ZipFile(
+            spool := _Spool(fh), "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+        ) as zf:
             if index_format is not None:
                 zf.writestr(
                     _info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format),
@@ -83,6 +85,7 @@ def write_zip(
                     raise Stopped("the server is shutting down")
                 zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf, compresslevel=compresslevel)
             zf.close()
+            spool.flush()
             size = fh.tell()
         os.replace(part, path)
     except BaseException:
@@ -96,3 +99,47 @@ def _info(name: str, date_time) -> zipfile.ZipInfo:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info
+
+
+class _Spool:
+    """A write-only file for ``zipfile``: writes land in memory and reach ``fh`` a megabyte at a
+    time; a seek within the unwritten tail moves nothing but an offset. Any other seek writes
+    the tail out first, so the bytes on disk are what plain writes and seeks would leave."""
+
+    LIMIT = 1 << 20
+
+    def __init__(self, fh):
+        self._fh = fh
+        self._base = self._pos = fh.tell()  # _buf holds the file's bytes from _base on
+        self._buf = bytearray()
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0:
+            raise io.UnsupportedOperation("only absolute seeks")
+        self._pos = offset
+        return offset
+
+    def write(self, data) -> int:
+        at, size = self._pos - self._base, len(data)
+        if at == len(self._buf):
+            self._buf += data
+        elif 0 <= at < len(self._buf):
+            self._buf[at:at + size] = data
+        else:
+            self.flush()
+            self._base = self._pos
+            self._buf += data
+        self._pos += size
+        if len(self._buf) >= self.LIMIT and self._pos == self._base + len(self._buf):
+            self.flush()
+        return size
+
+    def flush(self) -> None:
+        if self._buf:
+            self._fh.seek(self._base)
+            self._fh.write(self._buf)
+            self._base += len(self._buf)
+            self._buf.clear()
