@@ -196,3 +196,41 @@ def test_index_rows_carry_exactly_the_contract_columns_in_order():
 
     row = index_row(default_document("a" * 32, "Invoice"), "2024-01-01T00:00:00Z")
     assert tuple(row) == INDEX_COLUMNS
+
+
+@pytest.mark.parametrize("max_entries", [0xFFFF, 2])  # 2: too many entries, so zipfile writes it
+@pytest.mark.parametrize("level", [None, 1])
+def test_a_zip_has_the_bytes_zipfile_writes(tmp_path, monkeypatch, max_entries, level):
+    """The mock writes its ZIPs itself (mock.zipwriter) and with zipfile when ZIP64 is needed:
+    either way the file is byte for byte what zipfile writes, names outside ASCII included."""
+    import zipfile
+
+    from bulkpdf_contract.mock import archive
+
+    monkeypatch.setattr(archive, "MAX_ENTRIES", max_entries)
+    rows = [{**dict.fromkeys(INDEX_COLUMNS, "x"), "pdfFileName": f"{i}-{'é€' * (i % 2)}.pdf"} for i in range(40)]
+    pdfs = [b"%PDF-1.4 " + bytes(range(i, i + 200)) * 3 for i in range(39)] + [b""]
+    when = (2024, 1, 2, 3, 4, 6)
+    size = archive.write_zip(tmp_path / "1.zip", rows, iter(pdfs), "JSON", when, compresslevel=level)
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [("index.json", archive.render_index(rows, "JSON")),
+                           *((r["pdfFileName"], pdf) for r, pdf in zip(rows, pdfs))]:
+            info = zipfile.ZipInfo(name, when)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            zf.writestr(info, data, compresslevel=level)
+    written = (tmp_path / "1.zip").read_bytes()
+    assert written == (tmp_path / "plain.zip").read_bytes() and size == len(written)
+    assert zipfile.ZipFile(tmp_path / "1.zip").testzip() is None
+
+
+def test_the_zip_writer_refuses_what_needs_zip64(monkeypatch):
+    import io
+
+    from bulkpdf_contract.mock import zipwriter
+
+    monkeypatch.setattr(zipwriter, "MAX_ENTRIES", 2)
+    writer = zipwriter.ZipWriter(io.BytesIO(), (2024, 1, 1, 0, 0, 0))
+    writer.add("a.pdf", b"a")
+    writer.add("b.pdf", b"b")
+    with pytest.raises(ValueError, match="ZIP64"):
+        writer.add("c.pdf", b"c")

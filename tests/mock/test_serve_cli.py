@@ -86,6 +86,22 @@ def test_pdfs_are_valid_with_any_text():
     assert "INV(1)\\" in page.extract_text()
 
 
+@pytest.mark.parametrize("lines", [
+    ("Invoice", "INV0A", "Account A00000001", "Object ID " + "0" * 32),  # plain ASCII: the fast path
+    ("Ünïcode ✓", "(x) \\ y", "z" * 2000),  # escaped, and a stream length of four digits
+    (),
+])
+def test_pdf_cross_reference_offsets_point_at_their_objects(lines):
+    pdf = make_pdf(*lines)
+    start = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert pdf[start:].startswith(b"xref\n0 6\n")
+    entries = pdf[start:].split(b"\n")[3:8]
+    for number, entry in enumerate(entries, start=1):
+        assert pdf[int(entry[:10]):].startswith(b"%d 0 obj\n" % number)
+    stream = pdf.split(b"stream\n", 1)[1].split(b"endstream", 1)[0]
+    assert b"/Length %d >>" % len(stream) in pdf
+
+
 @pytest.mark.parametrize("name, safe", [
     ("a.pdf", "a.pdf"), ("../x.pdf", ".._x.pdf"), ("a\\b.pdf", "a_b.pdf"), ("C:x.pdf", "C_x.pdf"),
     ("..", "document.pdf"), ("a\x00b.pdf", "a_b.pdf"),

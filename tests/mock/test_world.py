@@ -136,3 +136,12 @@ def test_documents_file_errors_are_clear(tmp_path):
         load_documents(path)
     with pytest.raises(ValueError, match="cannot read"):
         load_documents(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("seconds", [0, 59, 60, 3599, 3600, 86399, 86400, 365 * 86400 - 1, 365 * 86400 + 60 * 256])
+def test_default_timestamps_are_the_epoch_plus_seconds_in_iso_utc(seconds):
+    from datetime import timedelta
+
+    from bulkpdf_contract.mock.world import _EPOCH, _iso_seconds, iso
+
+    assert _iso_seconds(seconds) == iso(_EPOCH + timedelta(seconds=seconds))

@@ -22,6 +22,8 @@ from typing import Iterable, Sequence
 
 import orjson
 
+from .zipwriter import MAX_ENTRIES, ZipWriter
+
 INDEX_NAMES = {"JSON": "index.json", "CSV": "index.csv"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]")
@@ -71,18 +73,17 @@ def write_zip(
     shutting-down server abandons the ZIP (the ``.part`` file is removed) instead of finishing it.
     """
     part = path.with_name(path.name + ".part")
+    entries = len(rows) + (index_format is not None)
     try:
-        with open(part, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        with open(part, "wb") as fh:
+            writer = (ZipWriter if entries <= MAX_ENTRIES else _Zip64Writer)(fh, date_time, compresslevel)
             if index_format is not None:
-                zf.writestr(
-                    _info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format),
-                    compresslevel=compresslevel,
-                )
+                writer.add(INDEX_NAMES[index_format], render_index(rows, index_format))
             for row, pdf in zip(rows, pdfs):
                 if should_stop():
                     raise Stopped("the server is shutting down")
-                zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf, compresslevel=compresslevel)
-            zf.close()
+                writer.add(safe_entry_name(row["pdfFileName"]), pdf)
+            writer.close()
             size = fh.tell()
         os.replace(part, path)
     except BaseException:
@@ -91,8 +92,24 @@ def write_zip(
     return size
 
 
+class _Zip64Writer:
+    """:class:`.zipwriter.ZipWriter`'s interface over ``zipfile``, for an archive of more entries
+    than the classic format holds."""
+
+    def __init__(self, fh, date_time, compresslevel: int | None = None):
+        self._zf = zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED)
+        self._date_time, self._level = date_time, compresslevel
+
+    def add(self, name: str, data: bytes) -> None:
+        self._zf.writestr(_info(name, self._date_time), data, compresslevel=self._level)
+
+    def close(self) -> None:
+        self._zf.close()
+
+
 def _info(name: str, date_time) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info
+

@@ -57,11 +57,26 @@ def _text_template(count: int) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _plain_template(count: int) -> str:
+    """:func:`_text_template` as text, for lines that are plain ASCII (formatted, then encoded once)."""
+    return _text_template(count).decode("ascii")
+
+
+# The whole file as one format: stream length, stream text, its offset, the xref's offset.
+_FILE = (
+    _PREFIX.replace(b"%", b"%%") + b"5 0 obj\n<< /Length %d >>\nstream\n%sendstream\nendobj\n" + _XREF_HEAD
+    + b"%010d 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+)
+_STREAM_AT = len(_PREFIX)
+_OBJ5_FRAME = len(b"5 0 obj\n<< /Length  >>\nstream\nendstream\nendobj\n")  # object 5 without its numbers
+
+
 def make_pdf(*lines: str) -> bytes:
     """A one-page PDF showing ``lines`` (e.g. document type, number, account), one per row."""
-    text = _text_template(len(lines)) % tuple(map(pdf_text, lines))
-    obj5 = b"5 0 obj\n<< /Length %d >>\nstream\n%sendstream\nendobj\n" % (len(text), text)
-    stream_offset = len(_PREFIX)
-    return b"%s%s%s%010d 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        _PREFIX, obj5, _XREF_HEAD, stream_offset, stream_offset + len(obj5)
-    )
+    if _PLAIN.fullmatch("".join(lines)):  # the open world's documents: one format, one encode
+        text = (_plain_template(len(lines)) % lines).encode("ascii")
+    else:
+        text = _text_template(len(lines)) % tuple(map(pdf_text, lines))
+    size = len(text)
+    return _FILE % (size, text, _STREAM_AT, _STREAM_AT + _OBJ5_FRAME + len(str(size)) + size)

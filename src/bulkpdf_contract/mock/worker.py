@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import os
 import select
@@ -259,6 +260,11 @@ def child_main(stream=None) -> int:
     clock = Clock.from_state(settings.clock)
     runner = JobRunner(storage, world, settings.data_dir, settings.jobs, clock=clock,
                        refresh_world=True, writes=PipeWrites(out))
+    # A job allocates a few objects per document, none of them in cycles: with CPython's
+    # thresholds a 10,000-document job runs ~45 collections (2% of its time) for no garbage.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1_000)
     try:
         runner.start()
         for line in stream:
