@@ -22,8 +22,6 @@ from typing import Iterable, Sequence
 
 import orjson
 
-from .zipwriter import MAX_ENTRIES, ZipWriter
-
 INDEX_NAMES = {"JSON": "index.json", "CSV": "index.csv"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:]")
@@ -73,17 +71,21 @@ def write_zip(
     shutting-down server abandons the ZIP (the ``.part`` file is removed) instead of finishing it.
     """
     part = path.with_name(path.name + ".part")
-    entries = len(rows) + (index_format is not None)
     try:
-        with open(part, "wb") as fh:
-            writer = (ZipWriter if entries <= MAX_ENTRIES else _Zip64Writer)(fh, date_time, compresslevel)
+        with open(part, "wb") as fh, zipfile.ZipFile(
+            spool := _Spool(fh), "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel
+        ) as zf:
             if index_format is not None:
-                writer.add(INDEX_NAMES[index_format], render_index(rows, index_format))
+                zf.writestr(
+                    _info(INDEX_NAMES[index_format], date_time), render_index(rows, index_format),
+                    compresslevel=compresslevel,
+                )
             for row, pdf in zip(rows, pdfs):
                 if should_stop():
                     raise Stopped("the server is shutting down")
-                writer.add(safe_entry_name(row["pdfFileName"]), pdf)
-            writer.close()
+                zf.writestr(_info(safe_entry_name(row["pdfFileName"]), date_time), pdf, compresslevel=compresslevel)
+            zf.close()
+            spool.flush()
             size = fh.tell()
         os.replace(part, path)
     except BaseException:
@@ -92,24 +94,52 @@ def write_zip(
     return size
 
 
-class _Zip64Writer:
-    """:class:`.zipwriter.ZipWriter`'s interface over ``zipfile``, for an archive of more entries
-    than the classic format holds."""
-
-    def __init__(self, fh, date_time, compresslevel: int | None = None):
-        self._zf = zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED)
-        self._date_time, self._level = date_time, compresslevel
-
-    def add(self, name: str, data: bytes) -> None:
-        self._zf.writestr(_info(name, self._date_time), data, compresslevel=self._level)
-
-    def close(self) -> None:
-        self._zf.close()
-
-
 def _info(name: str, date_time) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     return info
 
+
+class _Spool:
+    """A write-only file for ``zipfile``: writes land in memory and reach ``fh`` a megabyte at a
+    time; a seek within the unwritten tail moves nothing but an offset. Any other seek writes
+    the tail out first, so the bytes on disk are what plain writes and seeks would leave."""
+
+    LIMIT = 1 << 20
+
+    def __init__(self, fh):
+        self._fh = fh
+        self._base = self._pos = fh.tell()  # _buf holds the file's bytes from _base on
+        self._buf = bytearray()
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0:
+            raise io.UnsupportedOperation("only absolute seeks")
+        self._pos = offset
+        return offset
+
+    def write(self, data) -> int:
+        at, size = self._pos - self._base, len(data)
+        if at == len(self._buf):
+            self._buf += data
+        elif 0 <= at < len(self._buf):
+            self._buf[at:at + size] = data
+        else:
+            self.flush()
+            self._base = self._pos
+            self._buf += data
+        self._pos += size
+        if len(self._buf) >= self.LIMIT and self._pos == self._base + len(self._buf):
+            self.flush()
+        return size
+
+    def flush(self) -> None:
+        if self._buf:
+            self._fh.seek(self._base)
+            self._fh.write(self._buf)
+            self._base += len(self._buf)
+            self._buf.clear()
