@@ -8,12 +8,15 @@ first character. Neither parser keeps positions; :class:`Parsed` keeps what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from .findings import FileProblem
 from .reading import decode, read_file
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass
@@ -33,7 +36,7 @@ def parse(text: str, path: str) -> Parsed:
     else:
         is_json = text.lstrip()[:1] in ("{", "[")
     if not is_json:
-        from . import safe_yaml  # PyYAML only for YAML files (see the package docstring)
+        from . import safe_yaml  # PyYAML only for YAML files (see bulkpdf_contract's docstring)
 
         data, root = safe_yaml.load(text)
         return Parsed(data, text, root)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Iterable
+from collections.abc import Iterable
 
 from .findings import FileFinding, FileProblem
 from .positions import line_col

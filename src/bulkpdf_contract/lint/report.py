@@ -6,11 +6,14 @@ stderr, so ``bulkpdf lint ... > findings.txt`` keeps only findings.
 
 from __future__ import annotations
 
-from typing import TextIO
 
 import orjson
 
 from .findings import FileFinding
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 FORMATS = ("text", "json")
 

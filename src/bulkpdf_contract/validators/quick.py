@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
+from ..spec import JSON_SCHEMA_DIALECT
+
 ANNOTATIONS = frozenset({"description", "title", "default", "examples", "deprecated", "readOnly",
                          "writeOnly", "$comment"})
 KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "items", "minItems",
@@ -64,7 +65,7 @@ def _compile(schema: object, root: bool = False):
         raise _Unsupported
     for key in schema:
         if key not in KEYWORDS and key not in ANNOTATIONS and not key.startswith("x-"):
-            if not (root and key == "$schema" and schema[key] == DIALECT):
+            if not (root and key == "$schema" and schema[key] == JSON_SCHEMA_DIALECT):
                 raise _Unsupported
     if not schema.keys() & KEYWORDS:
         return _anything

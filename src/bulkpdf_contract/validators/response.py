@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import orjson
 
@@ -11,6 +10,10 @@ from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
 from .request import header_items_or_finding, validate_headers
 from .schema import SchemaCheck
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.lru_cache(maxsize=64)

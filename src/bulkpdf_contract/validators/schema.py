@@ -15,12 +15,16 @@ import itertools
 import json
 import re
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 import orjson
 
 from .findings import Finding, pointer_of
 from .quick import quick_check
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import Any
 
 ENGINES = ("rs", "jsonschema")
 LARGE_INSTANCE_BYTES = 256 * 1024

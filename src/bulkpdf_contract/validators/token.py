@@ -9,7 +9,6 @@ their (decoded) string values; the caller decides what a malformed form is.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import orjson
 
@@ -17,6 +16,10 @@ from ..spec import JSON_SCHEMA_DIALECT, Contract, canonical_header, load_contrac
 from .findings import Finding, sort_findings
 from .request import header_items_or_finding
 from .schema import SchemaCheck
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.lru_cache(maxsize=32)
