@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bulkpdf_contract.spec import load_contract
-from bulkpdf_contract.validators.quick import quick_check
+from bulkpdf_contract.validators.quick import is_safe_pattern, quick_check
 from bulkpdf_contract.validators.schema import QUICK_INSTANCES, SchemaCheck
 
 from validators_support import SEED, body
@@ -40,6 +40,17 @@ def test_the_contracts_request_schemas_have_a_quick_check():
 ])
 def test_what_it_cannot_decide_exactly_gets_no_quick_check(schema):
     assert quick_check(schema) is None
+
+
+@pytest.mark.parametrize(("pattern", "safe"), [
+    ("^[0-9a-fA-F]{32}$", True), (CONTRACT.property_schema("fileName")["pattern"], True), ("^[ !#-&(-9<-~]*$", True),
+    (r"^([0-9]{4}-(0[1-9]|1[0-2])|[0-9]{3}\.0)$", True), ("a{2,}b{1,3}", True), (r"^a\$", True),
+    ("^[]a]$", False), ("^[^]a]$", False), ("^a{2,x}$", False), ("^a{²}$", False), (r"\bword", False),
+    ("(?:a)", False), ("a^b", False), ("a$b", False), ("^[a&&b]$", False), ("^[a~~b]", False),
+    (r"^\u00e9$", False), ("é", False), ("^[a", False), (r"\\", True), (r"\x4", False),
+])
+def test_which_patterns_are_read_alike(pattern, safe):
+    assert is_safe_pattern(pattern) is safe
 
 
 @pytest.mark.parametrize("instance", [

@@ -6,7 +6,7 @@ much as the rest of ``bulkpdf lint``'s work on one file, which a pre-commit hook
 commit. :func:`quick_check` turns a schema into a predicate that is exact where it says True: it
 knows the few keywords the fragment's schemas use, and says False ("ask the engine") for what it
 cannot decide exactly, such as a float or a value JSON has no type for. A schema with any other
-keyword, a value it does not expect or a pattern outside :data:`SAFE_PATTERN` gets None (no
+keyword, a value it does not expect or a pattern :func:`is_safe_pattern` refuses gets None (no
 quick check). :class:`~.schema.SchemaCheck` asks the engine whenever the answer is not True, so
 every finding still comes from the engine.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from ..spec import JSON_SCHEMA_DIALECT
+from .schema import ecma_regex
 
 ANNOTATIONS = frozenset({"description", "title", "default", "examples", "deprecated", "readOnly",
                          "writeOnly", "$comment"})
@@ -25,16 +26,9 @@ _KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(No
 """JSON kinds by exact Python type; a float (``1.0`` is an integer to JSON Schema) and anything
 else is left to the engine."""
 
-_ESCAPE = r"\\x[0-9a-fA-F]{2}|\\[][\\^$.|?*+(){}/-]"
-_CLASS = rf"\[\^?(?:[^\\\[\]]|{_ESCAPE})+\]"
-SAFE_PATTERN = re.compile(
-    rf"\^?(?:{_CLASS}|{_ESCAPE}|[0-9A-Za-z _\-,:;=!@#%&'\"/<>~]|\((?!\?)|\)|\|"
-    r"|[*+?]|\{\d+(?:,\d*)?\})*\$?"
-)
-"""Patterns ECMA-262, jsonschema-rs and Python's ``re`` (through :func:`~.schema.ecma_regex`)
-read alike: literals, ``\\x`` escapes and escaped punctuation, character classes of those,
-groups, ``|`` and quantifiers; ``^`` only first and ``$`` only last. No ``.``, no ``\\d``-style
-classes (ASCII or Unicode, depending on who reads them), no lookaround or back-references."""
+_LITERALS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz _-,:;=!@#%&'\"/<>~")
+_ESCAPED = frozenset("][\\^$.|?*+(){}/-")
+_HEX = frozenset("0123456789abcdefABCDEF")
 _CLASS_OPERATORS = ("--", "&&", "~~", "||")  # set operations in Rust's classes, warned of by Python's
 
 
@@ -46,7 +40,7 @@ def quick_check(schema: object):
     """The predicate for ``schema``, or None when it is not one this module decides exactly."""
     try:
         return _compile(schema, root=True)
-    except (_Unsupported, re.error):
+    except (_Unsupported, re.error, OverflowError):
         return None
 
 
@@ -160,7 +154,10 @@ def _array_check(schema: dict):
 
 def _string_check(schema: dict):
     low, high = _count(schema, "minLength", 0), _count(schema, "maxLength", None)
-    search = _pattern(schema["pattern"]) if "pattern" in schema else None
+    pattern = schema.get("pattern")
+    if pattern is not None and (not isinstance(pattern, str) or not is_safe_pattern(pattern)):
+        raise _Unsupported
+    search = None if pattern is None else ecma_regex(pattern).search  # re.error: no quick check
 
     def check(value: str) -> bool:
         if len(value) < low or (high is not None and len(value) > high):
@@ -170,11 +167,52 @@ def _string_check(schema: dict):
     return check
 
 
-def _pattern(pattern: object):
-    if not isinstance(pattern, str) or not SAFE_PATTERN.fullmatch(pattern):
-        raise _Unsupported
-    if any(op in part for part in re.findall(_CLASS, pattern) for op in _CLASS_OPERATORS):
-        raise _Unsupported
-    from .schema import ecma_regex  # here, not above: schema.py imports this module
+def is_safe_pattern(pattern: str) -> bool:
+    """Whether ECMA-262, jsonschema-rs and Python's ``re`` (through :func:`~.schema.ecma_regex`)
+    read ``pattern`` alike: literals, ``\\x`` escapes and escaped punctuation, character classes
+    of those, groups, ``|`` and quantifiers; ``^`` only first and ``$`` only last. No ``.``, no
+    ``\\d``-style classes (ASCII or Unicode, depending on the reader), no lookaround, no
+    back-references. A scan, not a regex: compiling one costs more than the check saves."""
+    i, end = (1 if pattern.startswith("^") else 0), len(pattern)
+    while i < end:
+        char = pattern[i]
+        if char == "\\" or char == "[":
+            i = _escape_end(pattern, i) if char == "\\" else _class_end(pattern, i)
+            if i < 0:
+                return False
+        elif char == "{":
+            close = pattern.find("}", i)
+            low, _, high = pattern[i + 1:close].partition(",")
+            if close < 0 or not low.isdigit() or not (high == "" or high.isdigit()) or not (low + high).isascii():
+                return False
+            i = close + 1
+        elif char == "$":
+            return i == end - 1
+        elif char in _LITERALS or char in "|*+?)" or (char == "(" and pattern[i + 1:i + 2] != "?"):
+            i += 1
+        else:
+            return False
+    return True
 
-    return ecma_regex(pattern).search
+
+def _escape_end(pattern: str, i: int) -> int:
+    """Where the escape at ``i`` ends; -1 for one this module does not take."""
+    if pattern[i + 1:i + 2] == "x" and len(pattern[i + 2:i + 4]) == 2 and set(pattern[i + 2:i + 4]) <= _HEX:
+        return i + 4
+    return i + 2 if pattern[i + 1:i + 2] and pattern[i + 1] in _ESCAPED else -1
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Where the character class at ``i`` ends; -1 for one read differently by someone."""
+    i += 2 if pattern[i + 1:i + 2] == "^" else 1
+    if pattern[i:i + 1] == "]":  # "[]" and "[^]": an empty class to ECMA-262, a "]" to Python
+        return -1
+    while i < len(pattern):
+        if pattern[i] == "]":
+            return i + 1
+        if pattern[i] == "[" or pattern[i:i + 2] in _CLASS_OPERATORS:  # Rust's nested classes, set operations
+            return -1
+        i = _escape_end(pattern, i) if pattern[i] == "\\" else i + 1
+        if i < 0:
+            return -1
+    return -1

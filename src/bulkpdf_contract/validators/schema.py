@@ -20,7 +20,6 @@ from collections.abc import Iterable
 import orjson
 
 from .findings import Finding, pointer_of
-from .quick import quick_check
 
 TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
 if TYPE_CHECKING:
@@ -91,6 +90,8 @@ class SchemaCheck:
             self._py = _reference_validator()(schema)
             self.is_valid = self._py.is_valid
             return
+        from .quick import quick_check  # here: it reads patterns with ecma_regex, from this module
+
         self._quick = quick_check(schema)
         self._quick_left = QUICK_INSTANCES
         if self._quick is None:
