@@ -2,7 +2,7 @@
 
 Made for pre-commit, where it runs on a handful of files per commit, and for CI, where it runs
 on thousands. The steps are separate modules, in the order a file goes through them:
-:mod:`.reading` (finding files, the size limit, UTF-8 text), :mod:`.parsing` (orjson for JSON,
+:mod:`.reading` (finding files, the size limit, UTF-8 text), :mod:`.parsing` (orjson's reading of JSON,
 :mod:`.safe_yaml` for YAML: JSON-only types, alias-bomb and depth limits), :mod:`.engine` (a
 document -> findings, envelopes, positions from :mod:`.positions`), :mod:`.report` (text or JSON)
 and :mod:`.cli` (options, exit codes).

@@ -17,8 +17,6 @@ import re
 import sys
 from collections.abc import Iterable
 
-import orjson
-
 from .findings import Finding, pointer_of
 
 TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
@@ -275,6 +273,8 @@ def _split_root(schema: dict) -> tuple[frozenset, frozenset | None, dict] | None
 
 def _is_large(instance: Any) -> bool:
     """Whether ``instance`` is over LARGE_INSTANCE_BYTES as JSON (orjson: ~1 µs for 1 KB)."""
+    import orjson  # here, for invalid instances only: valid ones never need it (see lint.json_text)
+
     try:
         return len(orjson.dumps(instance)) > LARGE_INSTANCE_BYTES
     except (TypeError, orjson.JSONEncodeError):
