@@ -117,5 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.unfreeze()  # a caller's process (the tests') is left as it was
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     findings = lint_paths(args.paths, file_names=file_names) if args.paths else []
     if args.har:
-        from .har import lint_har  # the exchange checks only for --har (see bulkpdf_contract's docstring)
+        from .har import lint_har  # the exchange checks only for --har (see the package docstring)
 
         for har in args.har:
             findings += lint_har(har)

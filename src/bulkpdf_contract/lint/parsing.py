@@ -14,7 +14,7 @@ from . import json_text
 from .findings import FileProblem
 from .reading import decode, read_file
 
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+TYPE_CHECKING = False  # typing stays unimported at run time (see the package docstring)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -36,7 +36,7 @@ def parse(text: str, path: str) -> Parsed:
     else:
         is_json = text.lstrip()[:1] in ("{", "[")
     if not is_json:
-        from . import safe_yaml  # PyYAML only for YAML files (see bulkpdf_contract's docstring)
+        from . import safe_yaml  # PyYAML only for YAML files (see the package docstring)
 
         data, root = safe_yaml.load(text)
         return Parsed(data, text, root)
