@@ -28,7 +28,8 @@ LARGE_INSTANCE_BYTES = 256 * 1024
 QUICK_INSTANCES = 64
 """Instances an ``rs`` check may judge with its quick check before it compiles the schema: a
 pre-commit hook on a few valid files then never imports jsonschema-rs (~7 ms), and a long run
-pays the quick check's cost (a few times jsonschema-rs's ``is_valid``) on no more than these."""
+pays the quick check's cost (~15 µs for a 1 KB body, ~5x jsonschema-rs's ``is_valid``) on no
+more than these."""
 SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
 """A pattern that is one character class repeated: its offenders are named by character."""
 _JSON_TYPES = {
