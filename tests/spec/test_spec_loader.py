@@ -96,6 +96,6 @@ def test_a_cached_start_does_not_import_pyyaml(cache):
 def test_without_a_home_directory_the_yaml_is_parsed(monkeypatch):
     monkeypatch.delenv("BULKPDF_CACHE_DIR", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(loader.Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    monkeypatch.setattr(loader.os.path, "expanduser", lambda path: path)  # what it gives without a home
     seen = parses(monkeypatch)
     assert load_spec_file(spec_path())["openapi"].startswith("3.1") and len(seen) == 1

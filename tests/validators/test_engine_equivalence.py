@@ -334,3 +334,66 @@ def test_root_key_checks_match_the_reference(index, instance, limit):
         capped = compiled.findings(instance, limit)
         assert set(capped) <= set(expected)
         assert bool(capped) == bool(limit and expected)
+
+
+# -- the quick check (validators.quick): exact where it says valid -------------------------------------------
+def _has_float(value):
+    if isinstance(value, dict):
+        return any(map(_has_float, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_float, value))
+    return isinstance(value, float)
+
+
+def assert_quick_verdict_is_exact(schema, instance):
+    """The quick check never calls valid what the engines refuse, and calls valid everything they
+    accept, floats apart (left to the engine: ``1.0`` is an integer to JSON Schema)."""
+    import jsonschema_rs
+
+    from bulkpdf_contract.validators.quick import quick_check
+    from bulkpdf_contract.validators.schema import SchemaCheck
+
+    verdict = quick_check(schema)(instance)
+    reference = SchemaCheck(schema, "jsonschema").is_valid(instance)
+    assert verdict == reference or (not verdict and _has_float(instance))
+    try:
+        compiled = jsonschema_rs.validator_for(schema).is_valid(instance)
+    except ValueError:  # a lone surrogate, say: SchemaCheck asks the reference then
+        return
+    assert not verdict or compiled
+
+
+def canonical_header_sets(method):
+    """Header sets as the header check sees them: by canonical name."""
+    from bulkpdf_contract.spec import canonical_header
+
+    return header_sets(method).map(lambda h: {canonical_header(k): v for k, v in h.items()})
+
+
+@FAST
+@given(request_bodies())
+def test_quick_verdicts_on_bodies_are_exact(body):
+    assert_quick_verdict_is_exact(CONTRACT.request_schema(), body)
+
+
+@FAST
+@given(st.sampled_from(["POST", "GET"]).flatmap(lambda m: st.tuples(st.just(m), canonical_header_sets(m))))
+def test_quick_verdicts_on_headers_are_exact(case):
+    method, headers = case
+    assert_quick_verdict_is_exact(CONTRACT.headers_schema(method), headers)
+
+
+QUICK_SCHEMAS = [
+    ROOT_SCHEMAS[0], ROOT_SCHEMAS[2],
+    {"type": ["object", "null"], "required": ["a"], "additionalProperties": {"type": "array", "maxItems": 1},
+     "properties": {"a": {"const": "x"}, "b": {"type": "number"}, "c": {"description": "anything"}}},
+    {"type": "array", "minItems": 1, "items": {"type": ["string", "boolean"], "minLength": 1, "pattern": "^x|y$"}},
+    {"items": False, "required": ["b"], "maxLength": 0, "enum": ["", "a"]},  # each for its own kind
+]
+
+
+@FAST
+@given(st.sampled_from(range(len(QUICK_SCHEMAS))), json_values(3) | st.dictionaries(
+    st.sampled_from(["a", "b", "c", "x1"]), json_values(1), max_size=4))
+def test_quick_verdicts_on_other_schemas_are_exact(index, instance):
+    assert_quick_verdict_is_exact(QUICK_SCHEMAS[index], instance)

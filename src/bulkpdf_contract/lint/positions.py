@@ -11,10 +11,14 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterable, Sequence
 from json.decoder import WHITESPACE, scanstring
-from typing import Any, Iterable, Sequence
 
 from ..spec.pointers import is_index
+
+TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
+if TYPE_CHECKING:
+    from typing import Any
 
 _DECODER = json.JSONDecoder()
 Tokens = Sequence[str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Iterable
+from collections.abc import Iterable
 
 from .findings import FileFinding, FileProblem
 from .positions import line_col
@@ -55,21 +55,36 @@ def read_file(path: str, limit: int | None = None, kind: str = "payload files") 
         raise FileProblem("read", "no such file or directory") from None
     except OSError as exc:
         raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
-    with open(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem("read", "not a regular file")
         if info.st_size > limit:
             raise FileProblem("read", _too_big(f"{info.st_size:,} bytes", limit, kind))
         try:
-            data = handle.read(info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
+            data = _read(fd, info.st_size + 1)  # sized by fstat: no 16 MiB buffer per file
             if len(data) > info.st_size:  # it grew since fstat
-                data += handle.read(limit + 1 - len(data))
+                data += _read(fd, limit + 1 - len(data))
         except OSError as exc:
             raise FileProblem("read", f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise FileProblem("read", _too_big(f"more than {limit:,} bytes", limit, kind))
     return data
+
+
+def _read(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at the end of the file. ``os.read`` on the descriptor,
+    not a file object: its buffer made reading ~1 KB files ~1.5x as slow (5,000 files: ~20 ms)."""
+    parts = []
+    while size > 0:
+        part = os.read(fd, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def _too_big(size: str, limit: int, kind: str) -> str:
