@@ -15,17 +15,19 @@ file, and validate_request >= 20x the payloads/s of jsonschema. ``--check`` exit
 missed.
 
 The timed ``bulkpdf`` runs from bytecode, as an installed copy does (see :func:`compile_bytecode`).
-Where one valid file's time goes (2026-12-02, 2 cores, minimum of repeated runs): Python's start
-with ``site`` ~10 ms; argparse with ``re`` and ``enum`` ~6 ms, building its parser ~3 ms (it
-imports ``shutil``, and ``gettext`` looks for translations); ``dataclasses`` ~6.5 ms (it imports
-``inspect``, ``ast`` and ``dis``; ``Finding`` is a dataclass, ``dataclasses.replace`` works on it);
-``json`` ~1 ms; the project's modules ~5.5 ms; the contract from its JSON cache ~0.6 ms, its
-schemas and quick checks ~1 ms; reading, parsing, checking and reporting the file ~0.2 ms: ~36-48
-ms against check-jsonschema's ~220-300 ms, a ratio of 0.16-0.21. Never imported for a few valid
-JSON files: jsonschema-rs (~7 ms; ``validators.quick`` says they are valid) and orjson (~7 ms;
-``lint.json_text``); an invalid file imports both. Before (same day): ~70-75 ms, 0.30-0.36, of
-which jsonschema-rs and orjson, ``pathlib`` and ``typing`` (~5 ms), ~20 garbage collections while
-modules loaded (~5 ms) and, without bytecode, compiling the project's modules (~10-20 ms).
+Where one valid file's time goes (2026-12-02, Python 3.11, 2 cores, minimum of repeated runs):
+Python's start with ``site`` ~10 ms; importing jsonschema-rs ~20-24 ms, most of it
+``email.utils`` and ``decimal``, which its extension imports (CPython 3.12 made ``email.utils``
+lazier); argparse with ``re`` and ``enum`` ~6 ms, building its parser ~3 ms; ``dataclasses``
+~6.5 ms (``Finding`` is a dataclass); orjson ~4 ms; the project's modules ~5.5 ms; the contract
+from its JSON cache ~0.6 ms; reading, parsing, checking and reporting the file ~0.2 ms: ~60-70
+ms against check-jsonschema's ~220-260 ms, a ratio of 0.28. Cut the same day: no ``pathlib`` or
+``typing`` on this path (~5 ms), the garbage collector off while modules load (~5 ms), files read
+with ``os.read``; and, in the benchmark, bytecode (without it the project's modules were compiled
+in every run, ~10-20 ms: 0.30-0.36 before). A pure-Python "plainly valid?" check that spared
+valid files jsonschema-rs, and the standard library's ``json`` in place of orjson for the first
+files, measured 0.16-0.21 and were not kept: the first is a JSON Schema validator of our own
+beside the two libraries, the second a second JSON reader that must agree with orjson.
 
 On 5,000 files (~0.29-0.34 s, a ratio of 0.136-0.151) a file costs ~50 µs: reading it ~6 µs, JSON
 ~3 µs, YAML ~120 µs (one file in ten: PyYAML's constructor and resolver are Python, ~60 ms of the

@@ -1,4 +1,4 @@
-"""Payload text -> a document: JSON as orjson reads it (:mod:`.json_text`), YAML through :mod:`.safe_yaml`.
+"""Payload text -> a document: JSON through orjson, YAML through :mod:`.safe_yaml`.
 
 The parser is chosen by the file name (``*.json``, ``*.yaml``/``*.yml``), other names by their
 first character. Neither parser keeps positions; :class:`Parsed` keeps what
@@ -7,10 +7,10 @@ first character. Neither parser keeps positions; :class:`Parsed` keeps what
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from . import json_text
+import orjson
+
 from .findings import FileProblem
 from .reading import decode, read_file
 
@@ -41,8 +41,8 @@ def parse(text: str, path: str) -> Parsed:
         data, root = safe_yaml.load(text)
         return Parsed(data, text, root)
     try:
-        return Parsed(json_text.loads(text), text)
-    except json.JSONDecodeError as exc:  # orjson's, a subclass
+        return Parsed(orjson.loads(text), text)
+    except orjson.JSONDecodeError as exc:
         raise FileProblem("parse", f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
 
 

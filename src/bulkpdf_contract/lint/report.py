@@ -23,7 +23,7 @@ def as_text(findings: list[FileFinding]) -> str:
 
 def as_json(findings: list[FileFinding]) -> str:
     """A JSON list of ``{path, line, column, pointer, rule, message}``, indented, newline-ended."""
-    import orjson  # here: the text format needs none (see lint.json_text)
+    import orjson  # here: the text format needs none
 
     return orjson.dumps([f.to_dict() for f in findings], option=orjson.OPT_INDENT_2).decode() + "\n"
 

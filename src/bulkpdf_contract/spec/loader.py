@@ -66,7 +66,7 @@ def load_spec_file(path: str | os.PathLike) -> dict[str, Any]:
     entry = os.path.join(directory, f"spec-{zlib.crc32(raw):08x}-{len(raw)}.json")
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         with open(entry, "rb") as handle:
-            # json, not orjson (a ~7 ms import; see lint.json_text): orjson wrote the entry, and
+            # json, not orjson (a ~7 ms import): orjson wrote the entry, and
             # what it writes (no NaN, no integer past 64 bits, no lone surrogate)
             # the two read alike.
             cached = json.loads(handle.read())

@@ -4,8 +4,7 @@ Two engines give the same findings: ``rs`` (jsonschema-rs, compiled, the default
 ``jsonschema`` (the reference implementation, used by the tests to check ``rs``). Both are fed
 the same ``$ref``-free schema, so an error's schema path leads straight to the subschema that
 produced it, and messages are written here from that subschema rather than taken from either
-library. ``rs`` answers its first instances with :mod:`.quick` where it can, and imports
-jsonschema-rs only when one of them is not plainly valid (see :data:`QUICK_INSTANCES`).
+library.
 """
 
 from __future__ import annotations
@@ -17,6 +16,9 @@ import re
 import sys
 from collections.abc import Iterable
 
+import jsonschema_rs
+import orjson
+
 from .findings import Finding, pointer_of
 
 TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
@@ -25,11 +27,6 @@ if TYPE_CHECKING:
 
 ENGINES = ("rs", "jsonschema")
 LARGE_INSTANCE_BYTES = 256 * 1024
-QUICK_INSTANCES = 64
-"""Instances an ``rs`` check may judge with its quick check before it compiles the schema: a
-pre-commit hook on a few valid files then never imports jsonschema-rs (~7 ms), and a long run
-pays the quick check's cost (~15 µs for a 1 KB body, ~5x jsonschema-rs's ``is_valid``) on no
-more than these."""
 SINGLE_CLASS = re.compile(r"^\^(\[.+\])[*+]\$$")
 """A pattern that is one character class repeated: its offenders are named by character."""
 _JSON_TYPES = {
@@ -84,45 +81,22 @@ class SchemaCheck:
         self._fallback: SchemaCheck | None = None
         self._subschemas: dict[tuple, tuple[dict, Any]] = {}
         self._places: dict[tuple, tuple[str, str]] = {}
-        self._rs: Any = None
-        if engine == "jsonschema":
-            self._py = _reference_validator()(schema)
-            self.is_valid = self._py.is_valid
-            return
-        from .quick import quick_check  # here: it reads patterns with ecma_regex, from this module
-
-        self._quick = quick_check(schema)
-        self._quick_left = QUICK_INSTANCES
-        if self._quick is None:
-            self._compile()  # also: a schema jsonschema-rs refuses fails here, not at first use
-        else:
-            self.is_valid = self._quick_is_valid
-
-    def _compile(self) -> Any:
-        """The jsonschema-rs validators (built once), which answer ``is_valid`` from now on."""
-        if self._rs is None:
-            import jsonschema_rs  # on first need: see QUICK_INSTANCES
-
+        if engine == "rs":
             # Messages are written here, so jsonschema-rs need not render the instance into its
             # own (a mask makes it skip that: ~12% of iter_errors' time).
-            self._rs = jsonschema_rs.validator_for(self.schema, mask="...")
+            self._rs = jsonschema_rs.validator_for(schema, mask="...")
             self.is_valid = self._rs.is_valid
-            split = _split_root(self.schema)
+            split = _split_root(schema)
             self._root_keys = split and split[:2]
             self._rs_rest = split and jsonschema_rs.validator_for(split[2], mask="...")
-        return self._rs
-
-    def _quick_is_valid(self, instance: Any) -> bool:
-        """True from the quick check, else jsonschema-rs's verdict (and jsonschema-rs's from then on)."""
-        self._quick_left -= 1
-        if self._quick_left >= 0 and self._quick(instance):
-            return True
-        return self._compile().is_valid(instance)
+        else:
+            self._rs = None
+            self._py = _reference_validator()(schema)
+            self.is_valid = self._py.is_valid
 
     def _raw_errors(self, instance: Any, limit: int | None) -> list[tuple[list, list]]:
         """(instance path, schema path) of each error, at most ``limit``."""
-        if self.engine == "rs":
-            self._compile()
+        if self._rs is not None:
             raw: list[tuple[list, list]] = []
             if self._root_keys and isinstance(instance, dict):
                 required, known = self._root_keys
@@ -148,7 +122,7 @@ class SchemaCheck:
         try:
             if self.is_valid(instance):
                 return []
-            if self.engine == "rs" and _is_large(instance):
+            if self._rs is not None and _is_large(instance):
                 # jsonschema-rs copies the failing instance into every error it reports (the
                 # root's key checks are done here without it, but an error below the root still
                 # copies its whole subtree: a wrong-shape 14 MB body peaked near 1 GB); the
@@ -156,7 +130,7 @@ class SchemaCheck:
                 return self._reference().findings(instance, limit)
             raw = self._raw_errors(instance, limit)
         except (ValueError, TypeError, UnicodeError, OverflowError):
-            if self.engine != "rs":
+            if self._rs is None:
                 raise
             # jsonschema-rs refuses what it cannot convert (lone surrogates from json.loads,
             # nesting deeper than 255, non-JSON Python values): the reference decides instead.
@@ -274,8 +248,6 @@ def _split_root(schema: dict) -> tuple[frozenset, frozenset | None, dict] | None
 
 def _is_large(instance: Any) -> bool:
     """Whether ``instance`` is over LARGE_INSTANCE_BYTES as JSON (orjson: ~1 µs for 1 KB)."""
-    import orjson  # here, for invalid instances only: valid ones never need it (see lint.json_text)
-
     try:
         return len(orjson.dumps(instance)) > LARGE_INSTANCE_BYTES
     except (TypeError, orjson.JSONEncodeError):
