@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -76,3 +77,61 @@ def test_a_failing_commit_is_raised_for_the_whole_batch(storage, monkeypatch):
     real.execute("ROLLBACK")
     monkeypatch.undo()
     assert _ids(storage) == []
+
+
+# -- checkpoints: off the event loop, and the WAL still restarts ------------------------------------
+def _wal_frames(storage: Storage) -> int:
+    """Frames in the WAL now (a passive checkpoint reports them; it also copies them, harmlessly)."""
+    return storage.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+
+
+def _fill(storage: Storage, transactions: int) -> None:
+    for i in range(transactions):
+        with storage.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO documents (id, data) VALUES (?, ?)", (f"d{i % 50}", b"x" * 3000))
+
+
+def test_a_server_storage_never_checkpoints_in_a_commit(tmp_path):
+    from bulkpdf_contract.mock.commits import RESTART_FRAMES
+
+    storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
+    try:
+        assert storage.connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        _fill(storage, RESTART_FRAMES)
+        page = storage.connection().execute("PRAGMA page_size").fetchone()[0]
+        # SQLite's own checkpoint would have restarted the WAL near RESTART_FRAMES pages
+        assert (tmp_path / "mock.sqlite3-wal").stat().st_size > 1.5 * RESTART_FRAMES * page
+    finally:
+        storage.close()
+    default = Storage(tmp_path / "other.sqlite3")
+    try:
+        assert default.connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    finally:
+        default.close()
+
+
+def test_a_background_checkpoint_lets_the_wal_start_over(tmp_path):
+    from bulkpdf_contract.mock.commits import RESTART_FRAMES, Checkpoints
+
+    storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
+    try:
+        _fill(storage, RESTART_FRAMES)
+        Checkpoints(storage).checkpoint()  # past RESTART_FRAMES: completed, writers held meanwhile
+        _fill(storage, 1)
+        assert _wal_frames(storage) < 10  # the write after it started the WAL from its beginning
+        assert len(storage.query("SELECT id FROM documents")) == 50  # nothing lost on the way
+    finally:
+        storage.close()
+
+
+def test_the_checkpoint_thread_stops_with_the_server(tmp_path):
+    from bulkpdf_contract.mock.commits import Checkpoints
+
+    storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
+    checkpoints = Checkpoints(storage, interval=0.01)
+    checkpoints.start()
+    _fill(storage, 20)
+    checkpoints.stop(timeout=10)
+    assert checkpoints._thread is None
+    assert [t.name for t in threading.enumerate() if t.name == "bulkpdf-mock-checkpoints"] == []
+    storage.close()

@@ -24,7 +24,8 @@ from .faults import FaultSet
 from .journal import Journal
 from .jobs import JobOptions, JobRunner
 from .oauth import TokenIssuer, load_key
-from .storage import GroupCommit, Storage
+from .commits import Checkpoints, GroupCommit
+from .storage import Storage
 from .worker import ProcessRunner, WorkerSettings
 from .world import World, parse_document
 
@@ -44,6 +45,7 @@ class MockState:
         self.storage: Storage | None = None
         self.runner: JobRunner | ProcessRunner | None = None
         self.commits: GroupCommit | None = None  # request writes sharing a transaction
+        self.checkpoints: Checkpoints | None = None  # the WAL's, off the event loop
         self.faults = FaultSet(list(config.settings.faults))  # the rules in force (see .faults)
         self.journal = Journal(config.settings.journal_size)  # every request received (see .journal)
         self.oauth: TokenIssuer | None = None  # the OAuth clients' tokens (its key is the data directory's)
@@ -77,7 +79,7 @@ class MockState:
         try:
             settings = cfg.settings
             self.oauth = TokenIssuer(settings.clients, settings.token_ttl, self.clock, load_key(cfg.data_dir))
-            storage = Storage(cfg.data_dir / DB_NAME)
+            storage = Storage(cfg.data_dir / DB_NAME, background_checkpoints=True)
             storage.recover(not_before=self.clock.now() - cfg.settings.idempotency_ttl)
             self.world.seeded = {d["id"]: parse_document(d) for d in storage.seeded_documents()}
             # Set before it starts: a clock change during the start reaches the job process.
@@ -88,6 +90,8 @@ class MockState:
             self._release_directory()
             raise
         self.storage, self.commits = storage, GroupCommit(storage)
+        self.checkpoints = Checkpoints(storage)
+        self.checkpoints.start()
         log.info("bulkpdf mock: data directory %s", cfg.data_dir)
 
     def _make_runner(self, storage: Storage) -> JobRunner | ProcessRunner:
@@ -138,9 +142,11 @@ class MockState:
         with self._lock:
             if self.runner is not None:
                 self.runner.stop()
+            if self.checkpoints is not None:
+                self.checkpoints.stop()
             if self.storage is not None:
                 self.storage.close()
-            self.runner = self.storage = self.commits = None
+            self.runner = self.storage = self.commits = self.checkpoints = None
             self._release_directory()
             self.started = False
             if self.config.temporary:

@@ -5,15 +5,15 @@ Plain ``sqlite3``, no ORM: a handful of tables and statements. WAL mode lets rea
 job commits; a committed transaction survives ``kill -9`` (``synchronous=NORMAL`` only risks the
 last transactions on an OS crash). Each thread gets its own connection; write transactions are
 serialised by a process lock first, so concurrent requests queue in Python instead of spinning in
-SQLite's busy handler; :meth:`Storage.batch` lets many writes share one commit, and
-:class:`GroupCommit` gathers the writes of concurrent requests into such batches. Idempotency is
+SQLite's busy handler; :meth:`Storage.batch` lets many writes share one commit (see
+:mod:`.commits` for how concurrent requests' writes are gathered into batches, and for the
+checkpoints the server runs in the background). Idempotency is
 decided inside one ``BEGIN IMMEDIATE`` transaction keyed by a primary key, so two concurrent
 requests with one key can never both create a job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 import threading
@@ -101,13 +101,16 @@ class IdempotencyRecord:
 class Storage:
     """One SQLite database file; safe to use from any thread."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, background_checkpoints: bool = False):
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._conn_lock = threading.Lock()
         self._generation = 0
+        # True: connections never checkpoint the WAL, a .commits.Checkpoints thread does.
+        self.background_checkpoints = background_checkpoints
+        self.writes = 0  # write transactions begun (the checkpointer's cue)
         with self._write_lock:
             conn = self.connection()
             conn.executescript(SCHEMA)
@@ -125,6 +128,8 @@ class Storage:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        if self.background_checkpoints:
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         with self._conn_lock:
             self._connections.append(conn)
         self._local.conn = conn
@@ -136,6 +141,7 @@ class Storage:
         """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on error."""
         conn = self.connection()
         with self._write_lock:
+            self.writes += 1
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -143,6 +149,12 @@ class Storage:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def writers_waiting(self) -> Iterator[None]:
+        """No write transaction begins meanwhile (for :class:`.commits.Checkpoints`)."""
+        with self._write_lock:
+            yield
 
     def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return self.connection().execute(sql, params).fetchall()
@@ -376,38 +388,3 @@ class Storage:
                 conn.execute("DELETE FROM documents")
             else:
                 conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
-
-
-class GroupCommit:
-    """Writes of concurrent requests share one transaction per event-loop turn.
-
-    A commit appends to the WAL with its own system calls; under load, POSTs that reach their
-    write in the same turn of the loop are committed together (each in its own savepoint, see
-    :meth:`Storage.batch`), and each still answers only after its data is committed.
-    """
-
-    def __init__(self, storage: Storage):
-        self.storage = storage
-        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
-
-    async def run(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._pending.append((operation, future))
-        if len(self._pending) == 1:
-            loop.call_soon(self._flush)
-        return await future
-
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        try:
-            results = self.storage.batch([operation for operation, _ in batch])
-        except Exception as exc:  # the commit itself failed: every request in it gets the error
-            results = [(None, exc)] * len(batch)
-        for (_, future), (value, error) in zip(batch, results):
-            if future.done():
-                continue
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(value)
