@@ -94,7 +94,7 @@ def serve(kind: str, port: int, stack: str) -> None:
         from bulkpdf_contract.mock import create_app
 
         workers = {"mock": 2, "mock-queued": 0}[kind]
-        app = create_app(tempfile.mkdtemp(prefix="bulkpdf-bench-"), TOKEN, workers=workers)
+        app = create_app(None, TOKEN, workers=workers)  # a temporary data directory, deleted at shutdown
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=http, loop=loop,
                 proxy_headers=False)
 
@@ -249,15 +249,16 @@ def run_zipfile(n: int) -> dict:
         part = docs[start:start + 1000]
         rows = [index_row(d, "") for d in part]
         chunks.append((render_index(rows, "JSON"), [(r["pdfFileName"], pdf) for r, pdf in zip(rows, _pdfs(part))]))
-    out = Path(tempfile.mkdtemp(prefix="bulkpdf-bench-"))
-    cpu = time.process_time()
-    started = time.perf_counter()
-    for number, (index, entries) in enumerate(chunks, start=1):
-        with zipfile.ZipFile(out / f"bench_{number}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("index.json", index)
-            for name, pdf in entries:
-                zf.writestr(name, pdf)
-    return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
+    with tempfile.TemporaryDirectory(prefix="bulkpdf-bench-") as scratch:
+        out = Path(scratch)
+        cpu = time.process_time()
+        started = time.perf_counter()
+        for number, (index, entries) in enumerate(chunks, start=1):
+            with zipfile.ZipFile(out / f"bench_{number}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("index.json", index)
+                for name, pdf in entries:
+                    zf.writestr(name, pdf)
+        return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
 
 
 def child_json(*args: str) -> dict:
@@ -363,9 +364,10 @@ def against_prism(args) -> None:
         return
     from bulkpdf_contract.spec import spec_path
 
-    body = Path(tempfile.mkdtemp(prefix="bulkpdf-bench-")) / "seed.json"
-    body.write_bytes(seed_body())
-    best = prism_baseline.compare(str(Path(sys.executable).with_name("bulkpdf")), spec_path(), body, args.rounds)
+    with tempfile.TemporaryDirectory(prefix="bulkpdf-bench-") as scratch:
+        body = Path(scratch) / "seed.json"
+        body.write_bytes(seed_body())
+        best = prism_baseline.compare(str(Path(sys.executable).with_name("bulkpdf")), spec_path(), body, args.rounds)
     ours = best["bulkpdf serve (jobs running)"]
     for name, (rps, p99) in best.items():
         print(f"  {name:<30} {rps:7.0f} req/s  p99 {p99:7.1f} ms")

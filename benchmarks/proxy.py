@@ -50,6 +50,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -185,6 +186,7 @@ def main() -> None:
     upstream_port, proxy_port = bench_mock.free_port(), bench_mock.free_port()
     upstream = bench_mock.start_child("--serve", "mock-queued", "--port", str(upstream_port))
     children = [upstream]
+    scratch = None
     try:
         bench_mock.wait_for_port(upstream_port)
         url = f"http://127.0.0.1:{upstream_port}"
@@ -218,6 +220,8 @@ def main() -> None:
         for child in children:
             child.terminate()
             child.wait(30)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
