@@ -10,16 +10,13 @@ for ``check``).
 
 from __future__ import annotations
 
+import argparse
 import gc
 import importlib
 import sys
+from typing import Any
 
 from . import __version__
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    import argparse
-    from typing import Any
 
 COMMANDS = {
     "lint": ("bulkpdf_contract.lint.cli", "lint request payload files (JSON or YAML) against the contract"),
@@ -78,8 +75,6 @@ def _start(name: str, module_name: str, help_: str, argv: list[str]) -> tuple[An
     then freezes what they made out of later collections. Imports make modules, classes and
     functions, not garbage, yet CPython walks its young generation every 700 new objects: ~20
     collections, ~5 ms of bulkpdf lint's start (just deferring them costs one as long)."""
-    import argparse
-
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"bulkpdf {name}", description=help_)
     module.add_arguments(parser)

@@ -9,6 +9,7 @@ cannot be read or parsed, is a :class:`~.findings.FileFinding`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..spec import canonical_header
 from ..validators import Finding, pointer_of, validate_request
@@ -17,10 +18,6 @@ from .parsing import Parsed, load, parse
 from ..spec.pointers import split_pointer
 from .positions import json_offsets, line_cols, yaml_position
 from .reading import collect
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 MAX_FINDINGS = 1000
 """Findings listed per file; past it one ``findings.truncated`` finding says so (50,000 malformed

@@ -8,15 +8,12 @@ first character. Neither parser keeps positions; :class:`Parsed` keeps what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
 from .findings import FileProblem
 from .reading import decode, read_file
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see the package docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @dataclass

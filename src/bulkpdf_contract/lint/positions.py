@@ -13,12 +13,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from json.decoder import WHITESPACE, scanstring
+from typing import Any
 
 from ..spec.pointers import is_index
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 _DECODER = json.JSONDecoder()
 Tokens = Sequence[str]

@@ -6,12 +6,11 @@ stderr, so ``bulkpdf lint ... > findings.txt`` keeps only findings.
 
 from __future__ import annotations
 
+from typing import TextIO
+
+import orjson
 
 from .findings import FileFinding
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import TextIO
 
 FORMATS = ("text", "json")
 
@@ -23,8 +22,6 @@ def as_text(findings: list[FileFinding]) -> str:
 
 def as_json(findings: list[FileFinding]) -> str:
     """A JSON list of ``{path, line, column, pointer, rule, message}``, indented, newline-ended."""
-    import orjson  # here: the text format needs none
-
     return orjson.dumps([f.to_dict() for f in findings], option=orjson.OPT_INDENT_2).decode() + "\n"
 
 

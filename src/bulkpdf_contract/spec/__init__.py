@@ -10,14 +10,11 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from .loader import SHIPPED_SPEC, load_spec_file, spec_path
 from .pointers import split_pointer
 from .decisions import Decision, DecisionError, collect_decisions, decisions_markdown
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 COLLECTION_PATH = "/v1/operations/bulk-pdf"

@@ -24,12 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .pointers import is_index, pointer_of, split_pointer
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 EXTENSION = "x-bulkpdf-decisions"
 TEXT_FIELDS = ("zuora", "contract", "why")

@@ -8,14 +8,11 @@ import itertools
 import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
 from .schema import SchemaCheck, describe_value
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @functools.lru_cache(maxsize=32)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
+
+import orjson
 
 from ..spec import Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
 from .request import header_items_or_finding, validate_headers
 from .schema import SchemaCheck
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @functools.lru_cache(maxsize=64)
@@ -80,8 +79,6 @@ def validate_response(
     check = _body_check(contract, method, status, engine)
     if check is not None:
         if isinstance(body, (bytes, bytearray, str)):
-            import orjson  # here: bulkpdf lint imports this module and parses no response
-
             try:
                 body = orjson.loads(body)
             except orjson.JSONDecodeError as exc:

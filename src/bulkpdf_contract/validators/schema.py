@@ -15,15 +15,12 @@ import json
 import re
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import jsonschema_rs
 import orjson
 
 from .findings import Finding, pointer_of
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 ENGINES = ("rs", "jsonschema")
 LARGE_INSTANCE_BYTES = 256 * 1024

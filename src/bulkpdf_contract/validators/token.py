@@ -9,15 +9,14 @@ their (decoded) string values; the caller decides what a malformed form is.
 from __future__ import annotations
 
 import functools
+from typing import Any
+
+import orjson
 
 from ..spec import JSON_SCHEMA_DIALECT, Contract, canonical_header, load_contract
 from .findings import Finding, sort_findings
 from .request import header_items_or_finding
 from .schema import SchemaCheck
-
-TYPE_CHECKING = False  # typing stays unimported at run time (see bulkpdf_contract's docstring)
-if TYPE_CHECKING:
-    from typing import Any
 
 
 @functools.lru_cache(maxsize=32)
@@ -61,8 +60,6 @@ def validate_token_response(status: int, body: Any, *, contract: Contract | None
         return [Finding("response.undocumented-status", "",
                         f"status {status} is not documented for POST /oauth/token; documented: {documented}")]
     if isinstance(body, (bytes, bytearray, str)):
-        import orjson  # here: bulkpdf lint imports this module and parses no response
-
         try:
             body = orjson.loads(body)
         except orjson.JSONDecodeError:
