@@ -16,27 +16,29 @@ so at 32 clients the added latency is mostly the proxy's CPU per request queued 
 others. ``--record`` repeats the proxied runs with ``--report`` and ``--har`` on.
 The issue's target: <= 2 ms added p50 at 32 clients.
 
-Measured (2 cores shared with other test runs, so +-30 %; added p50 / added p99, proxy CPU per
-request):
+Three runs on a quiet machine, 2026-12-02 (added p50, POST / GET):
 
-- 32 clients back to back: POST +19..+27 ms / +50..+250 ms, GET +14..+25 ms / +40..+100 ms;
-  the proxy at 0.7-0.9 ms CPU per exchange tops out at 0.8-1.25 k req/s where the mock alone
-  does 3.5-4.3 k, so with 32 clients waiting on each other the added latency is queueing
-  (32 / throughput), not the proxy's own path. The target is not met.
-- 32 clients at 400 req/s (below the proxy's ceiling): +1.3..+3 ms p50 on a quiet machine.
-- 1 client: POST +1.2 ms, GET +0.7..+1.0 ms p50 (the proxy's own path).
-- ``--report`` and ``--har``: +0.05..0.15 ms CPU per exchange.
+    load                                  run 1           run 2           run 3
+    32 clients back to back          +15.0 / +12.3   +14.2 / +13.3   +12.9 / +11.9 ms
+    32 clients at 400 req/s           +1.89 / +2.33   +1.80 / +1.55   +1.57 / +1.13 ms
+    1 client                          +0.86 / +0.79   +0.74 / +1.08   +0.85 / +0.64 ms
 
-Where the proxy's time goes (cProfile at 32 clients, 3,000 POSTs): ~40 % httpx/httpcore
-sending to and reading from the upstream, ~25 % writing the answer back through uvicorn (two
-socket sends per answer), ~10 % the checks (``check_exchange`` ~40 us per POST), ~6 % uvicorn
-parsing the request; the rest is asyncio. Already cut: httpcore's pool walked all its
-connections on every request (half the CPU at 32 clients; now 16 pools by downstream
-connection), a failed ``import sniffio`` per request (now a dependency), ``Contract.response``
-inlining the spec per response (now cached: ``validate_response`` 160 -> 5 us), httpx's client
-layers (cookies, default headers; the transport is used directly). uvicorn with httptools and
-uvloop (measured in a scratch environment) changes little: the client side dominates. What is
-left is the price of two pure-Python HTTP/1.1 stacks per exchange.
+The proxy spends 0.55-0.75 ms of CPU per exchange at 32 clients (0.9-1.1 ms at 400 req/s, where
+fewer exchanges share each wake-up of the event loop) and tops out at ~1.5-1.7 k req/s where the
+mock alone does 5-8 k; with 32 clients back to back the added latency is that queueing (32 /
+throughput), not the proxy's own path, so the <= 2 ms target holds below the proxy's ceiling
+(400 req/s: five of six within it) and not at it.
+
+Where the proxy's time goes (py-spy at 32 clients): ~35 % httpx/httpcore to the upstream (a
+tenth of it httpcore polling each idle pooled socket for readability on every request, sniffio
+and anyio's cancel scopes another tenth), ~15 % writing the answer back through uvicorn (one
+send per answer since ``mock.server.CoalescingTransport``), ~15 % the checks and the per-exchange
+record, ~5 % uvicorn parsing the request; the rest is asyncio. Already cut before: httpcore's
+pool walked all its connections on every request (half the CPU at 32 clients; now 16 pools by
+downstream connection), a failed ``import sniffio`` per request (now a dependency),
+``Contract.response`` inlining the spec per response (now cached: ``validate_response`` 160 -> 5
+us), httpx's client layers (cookies, default headers; the transport is used directly). What is
+left is the price of a pure-Python HTTP/1.1 client per exchange.
 
 Run: ``.venv/bin/python benchmarks/proxy.py`` (about a minute on 2 cores; ``--quick`` for less).
 """
