@@ -21,8 +21,9 @@ Python's start with ``site`` ~10 ms; importing jsonschema-rs ~20-24 ms, most of 
 lazier); argparse with ``re`` and ``enum`` ~6 ms, building its parser ~3 ms; ``dataclasses``
 ~6.5 ms (``Finding`` is a dataclass); orjson ~4 ms; the project's modules ~5.5 ms; the contract
 from its JSON cache ~0.6 ms; reading, parsing, checking and reporting the file ~0.2 ms: ~60-70
-ms against check-jsonschema's ~220-260 ms, a ratio of 0.28. Cut the same day: no ``pathlib`` or
-``typing`` on this path (~5 ms), the garbage collector off while modules load (~5 ms), files read
+ms against check-jsonschema's ~220-260 ms, a ratio of 0.29, 0.29, 0.35 in three runs (5,000 files:
+0.148, 0.137, 0.133). Cut the same day: no ``pathlib`` on this
+path (~3 ms), the garbage collector off while modules load (~5 ms), files read
 with ``os.read``; and, in the benchmark, bytecode (without it the project's modules were compiled
 in every run, ~10-20 ms: 0.30-0.36 before). A pure-Python "plainly valid?" check that spared
 valid files jsonschema-rs, and the standard library's ``json`` in place of orjson for the first
