@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .loader import SHIPPED_SPEC, load_spec_file, spec_path
 from .pointers import split_pointer
-from .decisions import Decision, DecisionError, collect_decisions, decisions_markdown
+
+if TYPE_CHECKING:
+    from .decisions import Decision
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 COLLECTION_PATH = "/v1/operations/bulk-pdf"
@@ -287,6 +289,8 @@ class Contract:
     def decisions(self) -> tuple[Decision, ...]:
         """Every decision record (``x-bulkpdf-decisions``), in the order of the fragment."""
         if "decisions" not in self._cache:
+            from .decisions import collect_decisions
+
             self._cache["decisions"] = collect_decisions(self.spec)
         return self._cache["decisions"]
 
@@ -336,6 +340,15 @@ def load_contract(path: str | None = None) -> Contract:
 def load_spec() -> dict[str, Any]:
     """The shipped fragment as a dict (shared; copy before changing it)."""
     return load_contract().spec
+
+
+def __getattr__(name: str) -> Any:
+    # The decision records load on first use: ``bulkpdf lint`` never reads them.
+    if name in ("Decision", "DecisionError", "decisions_markdown"):
+        from . import decisions
+
+        return getattr(decisions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
