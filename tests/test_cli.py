@@ -15,6 +15,8 @@ import yaml
 from bulkpdf_contract.cli import main
 from bulkpdf_contract.spec import load_contract, spec_path
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def run_cli(capsys, *argv):
     code = main(list(argv))
@@ -87,3 +89,45 @@ def test_console_script_runs_as_a_process():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == load_contract().request_schema()
+
+
+# -- the console script's exit ------------------------------------------------------------------
+def _console(*argv: str) -> subprocess.CompletedProcess:
+    """``console()`` as the installed script runs it, with an ``atexit`` handler that says
+    whether the interpreter's own exit ran."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('teardown ran\\n'))\n"
+        f"sys.argv = ['bulkpdf', *{list(argv)!r}]\n"
+        "from bulkpdf_contract.cli import console\n"
+        "sys.exit(console())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as by default
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_lint_leaves_at_once_and_loses_none_of_a_large_report(tmp_path):
+    """Past a pipe's 64 KiB buffer and within stdout's own: every line and the whole JSON arrive
+    before ``os._exit``."""
+    for i in range(600):
+        (tmp_path / f"p{i:03}.json").write_text('{"fileName": 5}')
+    text = _console("lint", str(tmp_path))
+    assert text.returncode == 1, text.stderr
+    lines = text.stdout.splitlines()
+    assert len(text.stdout) > 128 * 1024 and len(lines) == 1800
+    assert lines[-1].startswith(f"{tmp_path / 'p599.json'}:1:")
+    assert text.stderr == "bulkpdf lint: 1800 finding(s) in 600 file(s)\n"  # no "teardown ran"
+    as_json = _console("lint", "--format", "json", str(tmp_path))
+    assert as_json.returncode == 1 and len(json.loads(as_json.stdout)) == 1800
+    small = _console("lint", str(tmp_path / "p000.json"))  # a few lines: still in the buffer at exit
+    assert small.returncode == 1 and len(small.stdout.splitlines()) == 3
+    clean = _console("lint", str(REPO / "examples" / "payloads" / "valid"))
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_other_commands_exit_as_usual(tmp_path):
+    proc = _console("spec", "--path")
+    assert proc.returncode == 0 and Path(proc.stdout.strip()) == spec_path()
+    assert proc.stderr == "teardown ran\n"
+    usage = _console("nonsense")
+    assert usage.returncode == 2 and usage.stderr.endswith("teardown ran\n")

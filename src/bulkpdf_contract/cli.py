@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -113,5 +114,25 @@ def main(argv: list[str] | None = None) -> int:
         gc.unfreeze()  # a caller's process (the tests') is left as it was
 
 
+def console() -> int:
+    """The ``bulkpdf`` script: :func:`main`; then a command whose module sets ``EXIT_AT_ONCE``
+    (``bulkpdf lint``: its report is written and it holds nothing open) leaves with
+    :func:`os._exit` once both streams are flushed. Tearing the interpreter down (every module,
+    the extensions' objects, a last collection over all of it) was ~15 ms, a fifth of a
+    pre-commit run; mypy leaves the same way (``--fast-exit``, its default). The other commands
+    run subprocesses, threads and ``atexit`` handlers, and exit as usual."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    entry = COMMANDS.get(argv[0]) if argv else None
+    if entry is not None and getattr(sys.modules.get(entry[0]), "EXIT_AT_ONCE", False):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: the interpreter's own exit reports it
+            return code
+        os._exit(code)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

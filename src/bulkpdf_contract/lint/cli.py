@@ -13,6 +13,8 @@ from .engine import lint_paths
 from .parsing import load_file_names
 from .report import FORMATS, write
 
+EXIT_AT_ONCE = True  # the console script may skip the interpreter's teardown (see bulkpdf_contract.cli.console)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH",
