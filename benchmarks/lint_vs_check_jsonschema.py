@@ -28,13 +28,13 @@ runs in the morning of 2026-12-02 (5,000 files: 0.148, 0.137, 0.133). Cut the sa
 ``pathlib`` on this path (~3 ms), the garbage collector off while modules load (~5 ms), files read
 with ``os.read``; and, in the benchmark, bytecode (without it the project's modules were compiled in
 every run, ~10-20 ms: 0.30-0.36 before). Cut later that day: the teardown (the console script leaves
-``bulkpdf lint`` with ``os._exit`` once its streams are flushed, as mypy's ``util.hard_exit`` does) and the decision
-records' module (loaded on first use, ~1.6 ms). Three runs then, one file / 5,000 files: 0.245 /
-0.107, 0.233 / 0.126, 0.226 / 0.104 (~52-79 ms against ~230-350 ms; in-process throughput 20.4x,
-20.9x, 22.0x). A pure-Python "plainly valid?" check that spared valid files jsonschema-rs, and the
-standard library's ``json`` in place of orjson for the first files, measured 0.16-0.21 and were not
-kept: the first is a JSON Schema validator of our own beside the two libraries, the second a second
-JSON reader that must agree with orjson.
+``bulkpdf lint`` with ``os._exit`` once its streams are flushed, as mypy's ``util.hard_exit`` does)
+and the decision records' module (loaded on first use, ~1.6 ms). Three runs then, one file / 5,000
+files: 0.245 / 0.107, 0.233 / 0.126, 0.226 / 0.104 (~52-79 ms against ~230-350 ms; in-process
+throughput 20.4x, 20.9x, 22.0x). A pure-Python "plainly valid?" check that spared valid files
+jsonschema-rs, and the standard library's ``json`` in place of orjson for the first files, measured
+0.16-0.21 and were not kept: the first is a JSON Schema validator of our own beside the two
+libraries, the second a second JSON reader that must agree with orjson.
 
 On 5,000 files (~0.29-0.34 s, a ratio of 0.136-0.151) a file costs ~50 µs: reading it ~6 µs, JSON
 ~3 µs, YAML ~120 µs (one file in ten: PyYAML's constructor and resolver are Python, ~60 ms of the
