@@ -92,15 +92,15 @@ def _fill(storage: Storage, transactions: int) -> None:
 
 
 def test_a_server_storage_never_checkpoints_in_a_commit(tmp_path):
-    from bulkpdf_contract.mock.commits import RESTART_FRAMES
+    sqlite_threshold = 1000  # SQLite's automatic checkpoint, in WAL pages
 
     storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
     try:
         assert storage.connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-        _fill(storage, RESTART_FRAMES)
+        _fill(storage, sqlite_threshold)
         page = storage.connection().execute("PRAGMA page_size").fetchone()[0]
-        # SQLite's own checkpoint would have restarted the WAL near RESTART_FRAMES pages
-        assert (tmp_path / "mock.sqlite3-wal").stat().st_size > 1.5 * RESTART_FRAMES * page
+        # SQLite's own checkpoint would have restarted the WAL near its threshold
+        assert (tmp_path / "mock.sqlite3-wal").stat().st_size > 1.5 * sqlite_threshold * page
     finally:
         storage.close()
     default = Storage(tmp_path / "other.sqlite3")
@@ -111,15 +111,42 @@ def test_a_server_storage_never_checkpoints_in_a_commit(tmp_path):
 
 
 def test_a_background_checkpoint_lets_the_wal_start_over(tmp_path):
-    from bulkpdf_contract.mock.commits import RESTART_FRAMES, Checkpoints
+    from bulkpdf_contract.mock.commits import Checkpoints
 
     storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
     try:
-        _fill(storage, RESTART_FRAMES)
-        Checkpoints(storage).checkpoint()  # past RESTART_FRAMES: completed, writers held meanwhile
+        _fill(storage, 500)
+        Checkpoints(storage, restart_frames=400).checkpoint()  # past them: completed, writers held meanwhile
         _fill(storage, 1)
         assert _wal_frames(storage) < 10  # the write after it started the WAL from its beginning
         assert len(storage.query("SELECT id FROM documents")) == 50  # nothing lost on the way
+    finally:
+        storage.close()
+
+
+def test_writers_are_held_only_past_restart_frames(tmp_path):
+    import contextlib
+
+    from bulkpdf_contract.mock.commits import Checkpoints
+
+    storage = Storage(tmp_path / "mock.sqlite3", background_checkpoints=True)
+    held = []
+    waiting = storage.writers_waiting
+
+    @contextlib.contextmanager
+    def counted():
+        held.append(_wal_frames(storage))
+        with waiting():
+            yield
+
+    storage.writers_waiting = counted
+    try:
+        _fill(storage, 100)
+        Checkpoints(storage, restart_frames=10_000).checkpoint()
+        assert held == []  # a round of its own while writers go on
+        _fill(storage, 100)
+        Checkpoints(storage, restart_frames=50).checkpoint()
+        assert len(held) == 1
     finally:
         storage.close()
 

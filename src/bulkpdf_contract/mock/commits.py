@@ -18,8 +18,12 @@ log = logging.getLogger("bulkpdf_contract.mock")
 CHECKPOINT_INTERVAL = 0.1
 """Seconds between background checkpoints while there are writes: under load the WAL then holds
 a few hundred pages at most (readers, the job process among them, search all of it)."""
-RESTART_FRAMES = 1000
-"""WAL frames past which a checkpoint is completed with writers waiting (SQLite's own threshold)."""
+RESTART_FRAMES = 8000
+"""WAL frames past which a checkpoint is completed with writers waiting. That checkpoint holds
+every write for 1-6 ms (the frames written since the last round, and the fsyncs): at SQLite's
+own threshold of 1,000 frames it ran 6-7 times a second under load (wrk, 32 connections, jobs
+running), at 8,000 (a WAL of ~32 MB at most) about once. p99 in six alternating pairs of 10 s
+runs, 2026-12-02: 19.4-27.9 ms with 1,000, 16.8-26.6 ms with 8,000, lower in five pairs."""
 
 
 class GroupCommit:
@@ -64,15 +68,17 @@ class Checkpoints:
     SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages: on the
     event loop, copying them all with two fsyncs, a pause every request in flight waits for
     (about 6 ms of the p99 at 32 connections; at 10,000 pages 40 ms). Here, each round copies
-    what the WAL holds while writers go on; once it holds :data:`RESTART_FRAMES`, writers wait
+    what the WAL holds while writers go on; once it holds ``restart_frames``, writers wait
     for one more checkpoint of only the frames written meanwhile, which completes it, so the next
     write starts the WAL from its beginning (a checkpoint that never catches up with the writers
     would let the WAL grow without end: every reader searches it).
     """
 
-    def __init__(self, storage: Storage, interval: float = CHECKPOINT_INTERVAL):
+    def __init__(self, storage: Storage, interval: float = CHECKPOINT_INTERVAL,
+                 restart_frames: int = RESTART_FRAMES):
         self.storage = storage
         self.interval = interval
+        self.restart_frames = restart_frames
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -100,6 +106,6 @@ class Checkpoints:
     def checkpoint(self) -> None:
         conn = self.storage.connection()
         _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if frames >= RESTART_FRAMES:
+        if frames >= self.restart_frames:
             with self.storage.writers_waiting():
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
