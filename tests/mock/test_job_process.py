@@ -17,6 +17,7 @@ import pytest
 
 from bulkpdf_contract.mock import Clock, run_server
 from bulkpdf_contract.mock.jobs import JobOptions
+from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
 from bulkpdf_contract.mock.worker import WorkerSettings
 
@@ -89,6 +90,29 @@ def test_stopping_mid_job_and_restarting_resumes_the_job(tmp_path):
         advance_until(client, clock, job_id, ["Executing"], 60)  # and held there by the frozen clock
     with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
         assert wait(client, job_id)["status"] == "Completed"
+
+
+def test_stopping_while_jobs_finish_loses_none_of_their_progress(tmp_path):
+    """Progress is committed on the server's loop while it serves (``GroupCommit.take_over``),
+    by the reading thread after it: at shutdown none is lost between the two, and a job the
+    database calls Completed has its ZIPs."""
+    data_dir = tmp_path / "d"
+    with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
+        assert server.state.runner.commits is server.state.commits
+        jobs = [client.post(COLLECTION, json=seed_request()).json()["jobId"] for _ in range(20)]
+        assert wait(client, jobs[0])["status"] == "Completed"  # through the loop
+    storage = Storage(data_dir / DB_NAME)
+    try:
+        statuses = {row["id"]: row["status"] for row in storage.query("SELECT id, status FROM jobs")}
+        assert set(statuses) == set(jobs)
+        assert all(storage.files(job) for job, status in statuses.items() if status == "Completed")
+    finally:
+        storage.close()
+    with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
+        for job_id in jobs:
+            job = wait(client, job_id)
+            assert job["status"] == "Completed" and job["fileUrls"], job
+        assert httpx.get(job["fileUrls"][0]).status_code == 200
 
 
 def test_a_killed_job_process_is_replaced_and_no_job_is_lost(served):

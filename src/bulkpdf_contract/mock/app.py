@@ -7,6 +7,7 @@ that httpx can call in-process and uvicorn can serve. The README describes what 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
@@ -62,7 +63,12 @@ def create_app(
             await anyio.to_thread.run_sync(state.ensure_started)
         except Exception as exc:  # requests will answer 500 with the reason; do not crash the server
             log.error("bulkpdf mock could not start: %s", exc)
+        commits = state.commits
+        if commits is not None:  # the job process's progress commits on this loop while it serves
+            commits.take_over(asyncio.get_running_loop())
         yield
+        if commits is not None:
+            commits.give_back()
         await anyio.to_thread.run_sync(state.close)
 
     endpoints = {path: endpoint(handler) for path, handler in (

@@ -1,15 +1,20 @@
 """How the server's writes reach the disk without holding up its event loop: concurrent
-requests' writes share a commit (:class:`GroupCommit`), and the WAL is checkpointed by a thread
-of its own (:class:`Checkpoints`) instead of by whichever commit crosses SQLite's threshold.
+requests' writes share a commit (:class:`GroupCommit`), the job process's progress joins them
+there, and the WAL is checkpointed by a thread of its own (:class:`Checkpoints`) instead of by
+whichever commit crosses SQLite's threshold.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import sqlite3
 import threading
 from typing import Any, Callable
+
+Operation = Callable[[sqlite3.Connection], Any]
+Report = Callable[[Operation, BaseException], None]
 
 from .storage import Storage
 
@@ -36,9 +41,13 @@ class GroupCommit:
 
     def __init__(self, storage: Storage):
         self.storage = storage
-        self._pending: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+        # Each write with the future of the request awaiting it, or how to report its failure.
+        self._pending: list[tuple[Operation, asyncio.Future | Report]] = []
+        self._handed: collections.deque[tuple[list[Operation], Report]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop writes are handed to
+        self._hand_over = threading.Lock()
 
-    async def run(self, operation: Callable[[sqlite3.Connection], Any]) -> Any:
+    async def run(self, operation: Operation) -> Any:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((operation, future))
@@ -46,19 +55,73 @@ class GroupCommit:
             loop.call_soon(self._flush)
         return await future
 
+    # -- writes of other threads: the job process's progress ---------------------------------------
+    def take_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on :meth:`from_thread` commits on ``loop`` (the server's, for its lifetime).
+
+        The thread that reads the job process's progress used to commit it itself. Under load
+        it then held the write lock while waiting for the GIL, which the event loop gives up
+        only every few milliseconds, and the loop's next commit waited for that lock with every
+        request in flight. Six alternating pairs of 10 s runs (wrk, 32 connections, jobs
+        running, 2026-12-02): 3,064-4,048 req/s and a p99 of 17.2-23.8 ms before, 3,481-4,780
+        req/s and 15.7-19.3 ms after: both better in five pairs of six.
+        """
+        with self._hand_over:
+            self._loop = loop
+
+    def from_thread(self, operations: list[Operation], report: Report) -> bool:
+        """Commit ``operations`` with the requests' writes of the loop's next turn (in order;
+        ``report`` is told of each that fails). False when no loop takes them: the caller then
+        commits them itself."""
+        with self._hand_over:
+            if self._loop is None:
+                return False
+            self._handed.append((operations, report))
+            try:
+                self._loop.call_soon_threadsafe(self._take)
+            except RuntimeError:  # the loop is closed: nothing will take them there
+                self._handed.pop()
+                self._loop = None
+                return False
+            return True
+
+    def give_back(self) -> None:
+        """On the loop, at shutdown: commit what was handed over and take no more (before the
+        database closes). The reading thread commits anything later itself, and only after
+        this: a job's progress is applied in the order it was sent."""
+        with self._hand_over:
+            self._loop = None
+            self._take()
+            self._flush()
+
+    def _take(self) -> None:
+        if not self._handed:
+            return
+        scheduled = bool(self._pending)
+        while self._handed:
+            operations, report = self._handed.popleft()
+            self._pending += [(operation, report) for operation in operations]
+        if not scheduled:
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        if not batch:
+            return
         try:
             results = self.storage.batch([operation for operation, _ in batch])
         except Exception as exc:  # the commit itself failed: every request in it gets the error
             results = [(None, exc)] * len(batch)
-        for (_, future), (value, error) in zip(batch, results):
-            if future.done():
+        for (operation, waiting), (value, error) in zip(batch, results):
+            if not isinstance(waiting, asyncio.Future):
+                if error is not None:
+                    waiting(operation, error)
+            elif waiting.done():
                 continue
-            if error is not None:
-                future.set_exception(error)
+            elif error is not None:
+                waiting.set_exception(error)
             else:
-                future.set_result(value)
+                waiting.set_result(value)
 
 
 class Checkpoints:

@@ -90,6 +90,8 @@ class MockState:
             self._release_directory()
             raise
         self.storage, self.commits = storage, GroupCommit(storage)
+        if isinstance(self.runner, ProcessRunner):  # commits its progress there once a loop takes it
+            self.runner.commits = self.commits
         self.checkpoints = Checkpoints(storage)
         self.checkpoints.start()
         log.info("bulkpdf mock: data directory %s", cfg.data_dir)

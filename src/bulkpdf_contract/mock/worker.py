@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -43,6 +43,9 @@ from .clock import Clock
 from .jobs import JobOptions, JobRunner
 from .storage import Storage
 from .world import World, parse_document
+
+if TYPE_CHECKING:
+    from .commits import GroupCommit
 
 log = logging.getLogger("bulkpdf_contract.mock")
 JOB_NICENESS = 10
@@ -82,6 +85,7 @@ class ProcessRunner:
         self.settings = settings
         self.storage = storage
         self.clock = clock
+        self.commits: GroupCommit | None = None  # commits progress on the server's loop, once it takes it
         self._process: subprocess.Popen | None = None
         self._buffer = bytearray()
         self._lock = threading.Lock()
@@ -203,15 +207,24 @@ class ProcessRunner:
         self._process = None
 
     def _read(self, stream) -> None:
-        """Apply the child's job progress to the database, in order; the lines that arrived
-        together share one transaction."""
+        """Apply the child's job progress to the database, in order: on the server's event loop
+        with the requests' writes once it takes them (:meth:`.GroupCommit.take_over`), else here,
+        the lines that arrived together in one transaction."""
         pending = b""
         while chunk := os.read(stream.fileno(), 1 << 16):
             *lines, pending = (pending + chunk).split(b"\n")
-            results = self.storage.batch([functools.partial(_apply, line) for line in lines if line])
-            for line, (_, error) in zip(lines, results):
-                if error is not None:  # the job stays active and is resumed on restart
-                    log.error("could not record job progress %r: %s", line[:200], error)
+            operations = [functools.partial(_apply, line) for line in lines if line]
+            commits = self.commits
+            if not operations or (commits is not None and commits.from_thread(operations, _report)):
+                continue
+            for operation, (_, error) in zip(operations, self.storage.batch(operations)):
+                if error is not None:
+                    _report(operation, error)
+
+
+def _report(operation: functools.partial, error: BaseException) -> None:
+    # The job stays active and is resumed on restart.
+    log.error("could not record job progress %r: %s", operation.args[0][:200], error)
 
 
 def _apply(line: bytes, conn: sqlite3.Connection) -> None:
