@@ -23,11 +23,22 @@ Three runs on a quiet machine, 2026-12-02 (added p50, POST / GET):
     32 clients at 400 req/s           +1.89 / +2.33   +1.80 / +1.55   +1.57 / +1.13 ms
     1 client                          +0.86 / +0.79   +0.74 / +1.08   +0.85 / +0.64 ms
 
-The proxy spends 0.55-0.75 ms of CPU per exchange at 32 clients (0.9-1.1 ms at 400 req/s, where
-fewer exchanges share each wake-up of the event loop) and tops out at ~1.5-1.7 k req/s where the
-mock alone does 5-8 k; with 32 clients back to back the added latency is that queueing (32 /
-throughput), not the proxy's own path, so the <= 2 ms target holds below the proxy's ceiling
-(400 req/s: five of six within it) and not at it.
+Three runs in a second session that day, on a slower host (the morning's code measured on it in
+the same hour: +20.5 / +22.9 ms back to back, +4.18 / +2.15 ms at 400 req/s, +2.19 / +1.04 ms
+with 1 client; no change of this session's is on the proxy's path):
+
+    load                                  run 1           run 2           run 3
+    32 clients back to back          +21.7 / +25.2   +31.7 / +21.7   +24.6 / +21.3 ms
+    32 clients at 400 req/s           +3.68 / +2.68   +6.48 / +2.23   +2.24 / +2.61 ms
+    1 client                          +1.65 / +3.64   +2.89 / +1.56   +1.26 / +1.14 ms
+
+with the proxy's CPU at 0.9-1.25 ms per exchange at 32 clients and 1.3-1.7 ms at 400 req/s.
+
+In the morning's runs the proxy spent 0.55-0.75 ms of CPU per exchange at 32 clients (0.9-1.1 ms at
+400 req/s, where fewer exchanges share each wake-up of the event loop) and tops out at ~1.5-1.7 k
+req/s where the mock alone does 5-8 k; with 32 clients back to back the added latency is that
+queueing (32 / throughput), not the proxy's own path, so the <= 2 ms target holds below the proxy's
+ceiling (400 req/s: five of six within it) and not at it.
 
 Where the proxy's time goes (py-spy at 32 clients): ~35 % httpx/httpcore to the upstream (a
 tenth of it httpcore polling each idle pooled socket for readability on every request, sniffio
