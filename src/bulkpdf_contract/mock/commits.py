@@ -13,12 +13,11 @@ import sqlite3
 import threading
 from typing import Any, Callable
 
-Operation = Callable[[sqlite3.Connection], Any]
-Report = Callable[[Operation, BaseException], None]
-
 from .storage import Storage
 
 log = logging.getLogger("bulkpdf_contract.mock")
+Operation = Callable[[sqlite3.Connection], Any]
+Report = Callable[[Operation, BaseException], None]
 
 CHECKPOINT_INTERVAL = 0.1
 """Seconds between background checkpoints while there are writes: under load the WAL then holds
