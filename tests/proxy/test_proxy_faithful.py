@@ -4,8 +4,10 @@ violations, nothing on the response side, and what passes through is what was se
 from __future__ import annotations
 
 import gzip
+import socket
 import ssl
 
+import aiohttp
 import httpx
 import orjson
 import pytest
@@ -14,6 +16,7 @@ from proxy_support import (EXPECTED_REQUEST_RULES, TOKEN, Recording, by_label, c
 
 from bulkpdf_contract.mock.server import serve_app
 from bulkpdf_contract.proxy import run_proxy
+from bulkpdf_contract.proxy.upstream import UNREACHABLE, timed_out
 from bulkpdf_contract.spec import COLLECTION_PATH, TOKEN_PATH
 
 
@@ -95,3 +98,35 @@ def test_an_upstream_with_a_base_path_gets_it_before_every_path():
         (violation, *_) = proxy.violations()
     assert recording.received[0]["path"] == "/zuora" + COLLECTION_PATH + "/abc"
     assert violation.path == COLLECTION_PATH + "/abc"  # judged as the client's path
+
+
+def test_a_request_without_a_body_gets_nothing_added_and_repeated_headers_stay_repeated():
+    """The exact bytes of a hand-written request: the upstream sees the client's headers and no
+    others (no Accept, User-Agent, Content-Type or Content-Length of the forwarder's), in order,
+    repeats kept, a UTF-8 value byte for byte; the client sees both of the upstream's cookies."""
+    recording = Recording(headers=[(b"content-type", b"application/json"), (b"set-cookie", b"a=1"),
+                                   (b"set-cookie", b"b=2")])
+    with upstream(recording) as url, run_proxy(url) as proxy:
+        host, port = proxy.url.split("//")[1].split(":")
+        request = (b"GET " + COLLECTION_PATH.encode() + b"/" + b"a" * 32 + b"?x=%2F HTTP/1.1\r\nHost: proxy\r\n"
+                   b"Authorization: Bearer t\r\nX-Seen: 1\r\nX-Seen: 2\r\nX-Place: Z\xc3\xbcrich\r\n"
+                   b"Connection: close\r\n\r\n")
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(request)
+            answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    (received,) = recording.received
+    assert [(k, v) for k, v in received["headers"] if k != b"host"] == [
+        (b"authorization", b"Bearer t"), (b"x-seen", b"1"), (b"x-seen", b"2"), (b"x-place", "Zürich".encode())]
+    assert received["method"] == "GET" and received["body"] == b""
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 200") and b"set-cookie: a=1\r\nset-cookie: b=2" in head
+
+
+def test_a_connection_that_cannot_be_made_in_time_is_unreachable_a_silent_upstream_too_slow():
+    """502 for an upstream that cannot be reached (a connect timeout included, as the settings say),
+    504 for one that was reached and did not answer in time."""
+    connect = aiohttp.ConnectionTimeoutError("connect")
+    read = aiohttp.SocketTimeoutError("read")
+    assert not timed_out(connect) and timed_out(read) and timed_out(TimeoutError())
+    assert not timed_out(aiohttp.ServerDisconnectedError()) and not timed_out(ConnectionRefusedError())
+    assert all(isinstance(error, UNREACHABLE) for error in (connect, read, aiohttp.InvalidURL("x"), OSError()))

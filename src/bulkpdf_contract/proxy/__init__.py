@@ -1,8 +1,8 @@
 """The validating proxy behind ``bulkpdf proxy``: real traffic between a client and a server,
 checked both ways against the contract, reported and recorded.
 
-The steps are separate modules: :mod:`.forwarding` (the ASGI app: forwarding with httpx,
-bodies streamed and tapped), :mod:`.answers` (what the proxy answers itself: ``--enforce``
+The steps are separate modules: :mod:`.forwarding` (the ASGI app: requests forwarded,
+bodies streamed and tapped), :mod:`.upstream` (the aiohttp session to the upstream), :mod:`.answers` (what the proxy answers itself: ``--enforce``
 refusals, 502/504), :mod:`.recorder` (each finished exchange checked in order, reported,
 recorded), :mod:`.report` (JSON lines, the summary), :mod:`.har` (HAR 1.2, tokens masked),
 :mod:`.server` (uvicorn in a thread), :mod:`.session` (the pytest plugin's handle) and

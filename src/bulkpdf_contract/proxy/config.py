@@ -28,7 +28,7 @@ class ProxySettings:
     connect_timeout: float = 10.0
     """Seconds to wait for a connection to the upstream; then 502."""
     verify: Any = True
-    """httpx's ``verify`` for a TLS upstream: True (the CA bundle, or ``SSL_CERT_FILE``),
+    """For a TLS upstream, as httpx reads ``verify``: True (certifi's CA bundle, or ``SSL_CERT_FILE``),
     False, or an ``ssl.SSLContext`` (e.g. one trusting a private CA)."""
 
     @classmethod

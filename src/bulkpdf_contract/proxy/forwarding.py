@@ -1,4 +1,4 @@
-"""The proxy as a plain ASGI app: every request forwarded to the upstream with httpx, bodies
+"""The proxy as a plain ASGI app: every request forwarded to the upstream (:mod:`.upstream`), bodies
 streamed both ways and tapped for the checks, then handed to the :class:`~.recorder.Recorder`.
 
 What the client sends reaches the upstream unchanged (``Authorization``, ``Content-Encoding:
@@ -24,7 +24,7 @@ import asyncio
 import time
 from typing import Any, AsyncIterator
 
-import httpx
+from yarl import URL
 
 from ..spec import TOKEN_PATH, load_contract
 from ..validators.exchanges import Body, Exchange, Violation, request_violations
@@ -34,9 +34,8 @@ from .answers import Answer, failure, refusal, unreachable
 from .config import ProxySettings
 from .har import Timings
 from .recorder import LARGE_BODY_BYTES, Finished, Recorder, log
+from .upstream import UNREACHABLE, Upstream, timed_out
 
-POOL_SHARDS = 16
-"""Upstream connection pools (see :meth:`ProxyApp.transport`)."""
 HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"te", b"trailer",
     b"transfer-encoding", b"upgrade",
@@ -73,31 +72,10 @@ class ProxyApp:
         self.limit = self.contract.max_inflated_bytes
         self.upstream = settings.upstream.rstrip("/")
         self.recorder = Recorder(settings, self.contract)
-        self._transports: dict[int, httpx.AsyncHTTPTransport] = {}
-        self.timeouts = {"timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout).as_dict()}
-
-    def transport(self, client: Any) -> httpx.AsyncHTTPTransport:
-        """The upstream connection pool for requests from ``client`` (the downstream address),
-        made on first use (in-process callers run no lifespan).
-
-        httpx's transport rather than its client: a proxy wants none of the client's layers (its
-        default headers, cookies kept from earlier answers, redirects, auth). Several pools, each
-        downstream connection always on the same one: httpcore 1.0's pool walks all its
-        connections on every request (encode/httpcore#1035), which at 32 clients was half the
-        proxy's CPU; a downstream HTTP/1.1 connection has one request in flight at a time, so a
-        shard holds about 32 / :data:`POOL_SHARDS` connections.
-        """
-        shard = hash(client) % POOL_SHARDS
-        transport = self._transports.get(shard)
-        if transport is None:
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=4.0)
-            transport = self._transports[shard] = httpx.AsyncHTTPTransport(verify=self.settings.verify, limits=limits)
-        return transport
+        self.connections = Upstream(settings)
 
     async def aclose(self) -> None:
-        transports, self._transports = list(self._transports.values()), {}
-        for transport in transports:
-            await transport.aclose()
+        await self.connections.aclose()
 
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] == "http":
@@ -123,7 +101,6 @@ class _Flight:
         self.t0 = time.perf_counter()
         self.t_sent = self.t_answer = None
         self.method: str = scope["method"]
-        self.client = scope.get("client")
         self.path: str = scope["path"]
         self.raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         self.headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers)
@@ -134,6 +111,8 @@ class _Flight:
         keep = app.limit if self.checked or app.recorder.har is not None else 0
         self.request_tap, self.response_tap = Tap(keep), Tap(keep)
         self.request_done = False
+        self.client_gone = False
+        self.reading: asyncio.Lock | None = None  # set when the body streams: one reader at a time
         self.status: int | None = None
         self.response_headers: tuple[tuple[str, str], ...] = ()
         self.answer: Answer | None = None
@@ -172,6 +151,7 @@ class _Flight:
         """The body to forward: bytes when it came in one piece, else a stream of its chunks."""
         message = await self.receive()
         if message["type"] == "http.disconnect":
+            self.client_gone = True
             raise ClientGone
         first = message.get("body", b"")
         self.request_tap.feed(first)
@@ -179,6 +159,7 @@ class _Flight:
             self._request_complete()
             declared = self.header(b"content-length") is not None or self.header(b"transfer-encoding") is not None
             return first if first or declared else None
+        self.reading = asyncio.Lock()
         return self._stream(first)
 
     async def _stream(self, first: bytes) -> AsyncIterator[bytes]:
@@ -190,8 +171,14 @@ class _Flight:
                 yield chunk
 
     async def _next_chunk(self) -> bytes:
-        message = await self.receive()
+        """The next piece of the request body. Two may ask: aiohttp's task writing the body to the
+        upstream, and :meth:`_relay` reading the rest when the upstream answered early."""
+        async with self.reading:
+            if self.request_done:
+                return b""
+            message = await self.receive()
         if message["type"] == "http.disconnect":
+            self.client_gone = True
             raise ClientGone
         chunk = message.get("body", b"")
         self.request_tap.feed(chunk)
@@ -219,43 +206,44 @@ class _Flight:
 
     # -- forwarding ----------------------------------------------------------------------------
     async def _forward(self, content: Any) -> None:
-        headers = [(k, v) for k, v in self.raw_headers if k not in HOP_BY_HOP and k != b"host"]
+        headers = [(k.decode("latin-1"), _text(v)) for k, v in self.raw_headers if k not in HOP_BY_HOP and k != b"host"]
         try:
-            request = httpx.Request(self.method, self.url, headers=headers, content=content,
-                                    extensions=self.app.timeouts)
-            response = await self.app.transport(self.client).handle_async_request(request)
-        except httpx.TimeoutException as exc:
-            self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=True)
-            return
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=False)
+            response = await self.app.connections.session().request(
+                self.method, URL(self.url, encoded=True), headers=headers, data=content, allow_redirects=False)
+        except UNREACHABLE as exc:
+            if self.client_gone:  # aiohttp reports the failure of our body stream as its own
+                raise ClientGone from exc
+            self.answer = unreachable(self.app.upstream, exc, self.header(b"zuora-track-id"), timed_out=timed_out(exc))
             return
         try:
             await self._relay(response)
         finally:
-            await response.aclose()
+            response.release()  # back to the pool when read to the end, else closed
 
-    async def _relay(self, response: httpx.Response) -> None:
+    async def _relay(self, response: Any) -> None:
         self.t_answer = time.perf_counter()
         while not self.request_done:  # the upstream answered early: judge the request whole anyway
             await self._next_chunk()
-        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in HOP_BY_HOP]
-        self.status = response.status_code
+        headers = [(k, v) for k, v in response.raw_headers if k.lower() not in HOP_BY_HOP]
+        self.status = response.status
         self.response_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
         self.answering = True
         await self.send({"type": "http.response.start", "status": self.status, "headers": headers})
         pending: bytes | None = None
-        try:
-            async for chunk in response.aiter_raw():
-                self.response_tap.feed(chunk)
-                if pending is not None:
-                    await self.send({"type": "http.response.body", "body": pending, "more_body": True})
-                pending = chunk
-        except httpx.HTTPError as exc:  # the answer cannot be completed honestly: the connection closes
-            self.error = (f"the upstream broke off its answer after {self.response_tap.size:,} body bytes: "
-                          f"{type(exc).__name__}: {exc}")
-            self.cut_off = True
-            return
+        while True:
+            try:
+                chunk = await response.content.readany()
+            except UNREACHABLE as exc:  # the answer cannot be completed honestly: the connection closes
+                self.error = (f"the upstream broke off its answer after {self.response_tap.size:,} body bytes: "
+                              f"{type(exc).__name__}: {exc}")
+                self.cut_off = True
+                return
+            if not chunk:
+                break
+            self.response_tap.feed(chunk)
+            if pending is not None:
+                await self.send({"type": "http.response.body", "body": pending, "more_body": True})
+            pending = chunk
         await self.send({"type": "http.response.body", "body": pending or b"", "more_body": False})
 
     async def _send_answer(self) -> None:
@@ -299,3 +287,12 @@ class _Flight:
                           receive=round(max(end - answer, 0) * 1000, 3))
         return Finished(self._exchange(), self.url, timings, self.requested, self.error,
                         checked=self.request_done)
+
+
+def _text(value: bytes) -> str:
+    """A header value for aiohttp, which sends ``str`` as UTF-8: ASCII and UTF-8 values go out byte for
+    byte; any other bytes (all but unheard of) are read as Latin-1 and so reach the upstream as UTF-8."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
