@@ -40,7 +40,27 @@ req/s where the mock alone does 5-8 k; with 32 clients back to back the added la
 queueing (32 / throughput), not the proxy's own path, so the <= 2 ms target holds below the proxy's
 ceiling (400 req/s: five of six within it) and not at it.
 
-Where the proxy's time goes (py-spy at 32 clients): ~35 % httpx/httpcore to the upstream (a
+A third session (2026-12-02): the proxy forwards with aiohttp instead of httpx's transport
+(:mod:`bulkpdf_contract.proxy.upstream`). Before, on the same host in the same hour: +24.2 / +19.6
+ms back to back, +2.52 / +2.24 ms at 400 req/s, +1.22 / +1.07 ms with 1 client, the proxy's CPU
+1.02 ms per exchange at 32 clients. py-spy then had ~65 % of the proxy's time in httpx, httpcore
+and anyio; aiohttp alone, 32 clients against the mock, cost 99-142 us of CPU per request where
+httpx's transport cost 475-516 us. Three runs after:
+
+    load                                  run 1           run 2           run 3
+    32 clients back to back          +11.3 / +4.90   +7.76 / +3.08   +8.96 / +3.84 ms
+    32 clients at 400 req/s           +2.00 / +1.18   +1.37 / +1.00   +1.29 / +0.95 ms
+    1 client                          +1.35 / +0.58   +0.71 / +0.59   +0.87 / +0.53 ms
+
+with the proxy's CPU at 0.34-0.46 ms per exchange at 32 clients back to back and 0.72-0.91 ms at
+400 req/s. Back to back the three processes share two cores: per proxied POST ~0.4 ms of the
+proxy's CPU, ~0.3 of the mock's and the client's, against ~0.35 ms direct, so the proxied
+requests/s is about half and 32 clients queue for twice as long; "<= 2 ms added" there would need
+a proxy that costs a tenth of the mock. Below that ceiling (400 req/s) it holds in all six.
+Where the proxy's time goes now (py-spy, 32 clients): ~25 % aiohttp, ~18 % the checks and the
+record, ~15 % uvicorn serving the client, ~10 % the proxy's own forwarding; the loop idles ~15 %.
+
+Before that change, where the proxy's time went (py-spy at 32 clients): ~35 % httpx/httpcore to the upstream (a
 tenth of it httpcore polling each idle pooled socket for readability on every request, sniffio
 and anyio's cancel scopes another tenth), ~15 % writing the answer back through uvicorn (one
 send per answer since ``mock.server.CoalescingTransport``), ~15 % the checks and the per-exchange
@@ -48,8 +68,8 @@ record, ~5 % uvicorn parsing the request; the rest is asyncio. Already cut befor
 pool walked all its connections on every request (half the CPU at 32 clients; now 16 pools by
 downstream connection), a failed ``import sniffio`` per request (now a dependency),
 ``Contract.response`` inlining the spec per response (now cached: ``validate_response`` 160 -> 5
-us), httpx's client layers (cookies, default headers; the transport is used directly). What is
-left is the price of a pure-Python HTTP/1.1 client per exchange.
+us), httpx's client layers (cookies, default headers; the transport is used directly). That was
+the price of a pure-Python HTTP/1.1 client per exchange.
 
 Run: ``.venv/bin/python benchmarks/proxy.py`` (about a minute on 2 cores; ``--quick`` for less).
 """
