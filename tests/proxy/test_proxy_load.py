@@ -187,3 +187,28 @@ def test_32_clients_at_once_are_all_answered_and_judged():
             statuses = [s for found in pool.map(client_session, range(32)) for s in found]
         stats, violations = proxy.stats(), proxy.violations()
     assert statuses == [200] * 320 and stats.exchanges == 320 and violations == []
+
+
+def test_the_answer_leaves_before_the_checks_run(monkeypatch):
+    """The checks run on the proxy's event loop after the answer is written: while the check of
+    an exchange is held (the loop blocked in it), its client already has the whole answer."""
+    from bulkpdf_contract.proxy import recorder
+
+    held, release = threading.Event(), threading.Event()
+    original = recorder.check_exchange
+
+    def slow_check(*args, **kwargs):
+        held.set()
+        release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "check_exchange", slow_check)
+    answer = orjson.dumps({"jobId": "j", "invalidIds": [], "success": True})
+    with upstream(Recording(body=answer)) as url, run_proxy(url) as proxy:
+        try:
+            got = httpx.get(proxy.url + COLLECTION_PATH + "/" + "a" * 32, headers=AUTH, timeout=10)
+            assert held.wait(10)  # its check has begun and is held until released below
+            assert got.status_code == 200 and got.content == answer
+        finally:
+            release.set()
+        assert proxy.stats().exchanges == 1

@@ -83,6 +83,9 @@ class Recorder:
         previous, mine = self._turn, asyncio.get_running_loop().create_future()
         self._turn = mine
         try:
+            # One turn of the loop first: the answer's bytes leave then (the server's transport
+            # writes on the next turn, see mock.server.CoalescingTransport), not after the checks.
+            await asyncio.sleep(0)
             requested = done.requested
             if done.checked and requested is None and done.exchange.request_body.size > LARGE_BODY_BYTES:
                 requested = await asyncio.to_thread(request_violations, done.exchange, self.contract)
