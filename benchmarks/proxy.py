@@ -60,16 +60,16 @@ a proxy that costs a tenth of the mock. Below that ceiling (400 req/s) it holds 
 Where the proxy's time goes now (py-spy, 32 clients): ~25 % aiohttp, ~18 % the checks and the
 record, ~15 % uvicorn serving the client, ~10 % the proxy's own forwarding; the loop idles ~15 %.
 
-Before that change, where the proxy's time went (py-spy at 32 clients): ~35 % httpx/httpcore to the upstream (a
-tenth of it httpcore polling each idle pooled socket for readability on every request, sniffio
-and anyio's cancel scopes another tenth), ~15 % writing the answer back through uvicorn (one
-send per answer since ``mock.server.CoalescingTransport``), ~15 % the checks and the per-exchange
-record, ~5 % uvicorn parsing the request; the rest is asyncio. Already cut before: httpcore's
-pool walked all its connections on every request (half the CPU at 32 clients; now 16 pools by
-downstream connection), a failed ``import sniffio`` per request (now a dependency),
+Before that change, where the proxy's time went (py-spy at 32 clients): ~35 % httpx/httpcore to
+the upstream (a tenth of it httpcore polling each idle pooled socket for readability on every
+request, sniffio and anyio's cancel scopes another tenth), ~15 % writing the answer back through
+uvicorn (one send per answer since ``mock.server.CoalescingTransport``), ~15 % the checks and the
+per-exchange record, ~5 % uvicorn parsing the request; the rest is asyncio. Cut before that:
+httpcore's pool walked all its connections on every request (half the CPU at 32 clients; then 16
+pools by downstream connection), a failed ``import sniffio`` per request (now a dependency),
 ``Contract.response`` inlining the spec per response (now cached: ``validate_response`` 160 -> 5
-us), httpx's client layers (cookies, default headers; the transport is used directly). That was
-the price of a pure-Python HTTP/1.1 client per exchange.
+us), httpx's client layers (cookies, default headers; its transport was used directly). What was
+left was the price of a pure-Python HTTP/1.1 client per exchange.
 
 Run: ``.venv/bin/python benchmarks/proxy.py`` (about a minute on 2 cores; ``--quick`` for less).
 """
