@@ -1,5 +1,6 @@
-"""GroupCommit: the job process's progress, read by a thread, is committed on the server's loop
-with the requests' writes, in order, and none of it is lost when the server stops."""
+"""GroupCommit: the job process's progress, read by a thread or by the loop itself, is committed
+on the server's loop with the requests' writes, in order, and none of it is lost when the server
+stops."""
 
 from __future__ import annotations
 
@@ -106,3 +107,20 @@ def test_give_back_commits_what_was_handed_over_then_takes_no_more(storage):
         assert _ids(storage) == ["late-1", "late-2"]
 
     asyncio.run(main())
+
+
+def test_progress_the_loop_reads_commits_after_what_a_thread_handed_over_before(storage):
+    """``add`` (the loop reading the job process itself) keeps the order of the progress: what
+    the thread that read before it handed over, not yet taken by the loop, commits first."""
+    reports: list = []
+
+    async def main() -> None:
+        commits = GroupCommit(storage)
+        commits.take_over(asyncio.get_running_loop())
+        assert _from_a_thread(commits, [_put("by-thread-1"), _put("by-thread-2")], print) is True
+        commits.add([_put("by-loop"), _refused], lambda op, error: reports.append(op))
+        assert await commits.run(_put("request")) == "request"
+
+    asyncio.run(main())
+    assert _ids(storage) == ["by-thread-1", "by-thread-2", "by-loop", "request"]
+    assert reports == [_refused]

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -15,13 +16,13 @@ import httpx
 import orjson
 import pytest
 
-from bulkpdf_contract.mock import Clock, run_server
+from bulkpdf_contract.mock import Clock, create_app, run_server
 from bulkpdf_contract.mock.jobs import JobOptions
 from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
 from bulkpdf_contract.mock.worker import WorkerSettings
 
-from mock_support import AUTH, FINAL, FROZEN_AT, ids, seed_request
+from mock_support import AUTH, FINAL, FROZEN_AT, AsgiClient, ids, seed_request
 
 COLLECTION = "/v1/operations/bulk-pdf"
 
@@ -92,10 +93,42 @@ def test_stopping_mid_job_and_restarting_resumes_the_job(tmp_path):
         assert wait(client, job_id)["status"] == "Completed"
 
 
+def reading_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "bulkpdf-mock-jobs-out" and t.is_alive()]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a loop watches the job process's pipe only on POSIX")
+def test_while_it_serves_the_loop_reads_the_job_process_and_a_thread_before_and_after(tmp_path):
+    """No thread reads the child's progress while the server serves (its loop does), not after a
+    killed child is replaced either; without a lifespan (in-process) a thread reads it."""
+    with run_server(data_dir=tmp_path / "d") as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
+        runner = server.state.runner
+        assert wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["status"] == "Completed"
+        assert runner._on_loop is not None and reading_threads() == []
+        os.kill(runner._process.pid, signal.SIGKILL)
+        runner._process.wait(10)
+        assert wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["status"] == "Completed"
+        assert runner._on_loop[1] == runner._process.stdout.fileno() and reading_threads() == []
+    assert reading_threads() == []  # the one that read while it stopped has ended too
+
+    app = create_app(tmp_path / "e")
+    client = AsgiClient(app)
+    try:
+        job_id = client.post(COLLECTION, json=seed_request(), headers=AUTH).json()["jobId"]
+        deadline = time.monotonic() + 30
+        while client.get(f"{COLLECTION}/{job_id}", headers=AUTH).json()["status"] not in FINAL:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert app.state.mock.runner._on_loop is None and len(reading_threads()) == 1
+    finally:
+        client.close()
+        app.state.mock.close()
+
+
 def test_stopping_while_jobs_finish_loses_none_of_their_progress(tmp_path):
-    """Progress is committed on the server's loop while it serves (``GroupCommit.take_over``),
-    by the reading thread after it: at shutdown none is lost between the two, and a job the
-    database calls Completed has its ZIPs."""
+    """Progress is read and committed on the server's loop while it serves, by a reading thread
+    after it: at shutdown none is lost between the two, and a job the database calls Completed
+    has its ZIPs."""
     data_dir = tmp_path / "d"
     with run_server(data_dir=data_dir) as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
         assert server.state.runner.commits is server.state.commits

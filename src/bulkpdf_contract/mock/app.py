@@ -63,11 +63,16 @@ def create_app(
             await anyio.to_thread.run_sync(state.ensure_started)
         except Exception as exc:  # requests will answer 500 with the reason; do not crash the server
             log.error("bulkpdf mock could not start: %s", exc)
-        commits = state.commits
-        if commits is not None:  # the job process's progress commits on this loop while it serves
+        commits, runner = state.commits, state.runner
+        reads = getattr(runner, "read_on_loop", None)  # the job process's, not in-process threads
+        if commits is not None:  # the job process's progress is read and committed on this loop
             commits.take_over(asyncio.get_running_loop())
+            if reads is not None:
+                await reads()
         yield
         if commits is not None:
+            if reads is not None:
+                runner.read_in_thread()
             commits.give_back()
         await anyio.to_thread.run_sync(state.close)
 

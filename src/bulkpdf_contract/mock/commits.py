@@ -84,6 +84,15 @@ class GroupCommit:
                 return False
             return True
 
+    def add(self, operations: list[Operation], report: Report) -> None:
+        """On the loop: commit ``operations`` with the requests' writes of its next turn, after
+        anything handed over before (``report`` is told of each that fails)."""
+        self._take()
+        scheduled = bool(self._pending)
+        self._pending += [(operation, report) for operation in operations]
+        if not scheduled:
+            asyncio.get_running_loop().call_soon(self._flush)
+
     def give_back(self) -> None:
         """On the loop, at shutdown: commit what was handed over and take no more (before the
         database closes). The reading thread commits anything later itself, and only after
