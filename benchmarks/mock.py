@@ -84,6 +84,24 @@ Three runs of this script then:
 
 Prism's own p99 moves that ratio most: 41-139 ms in the day's runs; ours 15-20 ms in these.
 
+A third session that day: while it serves, the event loop reads the job process's progress
+itself (``ProcessRunner.read_on_loop``; a thread had woken for every chunk and handed it over):
+the server's CPU per POST with jobs running was lower in six of six A/B pairs (241-389 us
+against 323-475). Three runs of this script then:
+
+    figure                                        run 1    run 2    run 3    target
+    request path / bare Starlette, h11             0.53     0.35     0.46    >= 0.6
+    request path / bare Starlette, httptools       0.20     0.20     0.25    >= 0.6
+    10,000-document job / zipfile (wall)           1.24     1.21     1.22    <= 1.3
+    peak RSS 10,000 docs, server / job (MB)     52 / 33  52 / 33  52 / 33    <= 200, flat
+    bulkpdf serve req/s (jobs running)            4,771    4,201    3,798
+    Prism default log req/s                       1,302    1,006    1,076
+    requests/s against Prism                      3.66x    4.18x    3.53x    >= 2
+    p99 against Prism (ours / Prism's, ms)     17.4/72.5 17.5/250.6 18.5/123.4
+                                                  0.24x    0.07x    0.15x    <= 0.2
+
+Prism's p99 went from 72 to 251 ms between runs; ours stayed at 17-19 ms.
+
 The request path is measured against an endpoint that reads no body, validates nothing and
 stores nothing; a faster server makes the ratio worse (httptools answers the bare endpoint three
 times as fast as h11, the mock's own ~120 us per POST stay). With jobs running, the job
