@@ -57,6 +57,14 @@ with the proxy's CPU at 0.34-0.46 ms per exchange at 32 clients back to back and
 proxy's CPU, ~0.3 of the mock's and the client's, against ~0.35 ms direct, so the proxied
 requests/s is about half and 32 clients queue for twice as long; "<= 2 ms added" there would need
 a proxy that costs a tenth of the mock. Below that ceiling (400 req/s) it holds in all six.
+Then the answer leaves before its checks run (``Recorder.finish`` lets the loop turn first) and
+the mock upstream reads its job process on its loop; three more runs, the session's last code:
+
+    load                                  run 1           run 2           run 3
+    32 clients back to back          +8.17 / +5.83   +10.3 / +6.06   +11.2 / +4.28 ms
+    32 clients at 400 req/s           +0.84 / +0.90   +1.31 / +0.94   +1.57 / +1.01 ms
+    1 client                          +0.59 / +0.59   +0.76 / +0.52   +0.70 / +0.52 ms
+
 Where the proxy's time goes now (py-spy, 32 clients): ~25 % aiohttp, ~18 % the checks and the
 record, ~15 % uvicorn serving the client, ~10 % the proxy's own forwarding; the loop idles ~15 %.
 
