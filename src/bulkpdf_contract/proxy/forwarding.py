@@ -1,5 +1,6 @@
-"""The proxy as a plain ASGI app: every request forwarded to the upstream (:mod:`.upstream`), bodies
-streamed both ways and tapped for the checks, then handed to the :class:`~.recorder.Recorder`.
+"""The proxy as a plain ASGI app: every request forwarded to the upstream (:mod:`.upstream`),
+bodies streamed both ways and tapped for the checks, then handed to the
+:class:`~.recorder.Recorder`.
 
 What the client sends reaches the upstream unchanged (``Authorization``, ``Content-Encoding:
 gzip``, ``Accept-Encoding``, ``/oauth/token`` and every other path included) except for the
@@ -290,8 +291,8 @@ class _Flight:
 
 
 def _text(value: bytes) -> str:
-    """A header value for aiohttp, which sends ``str`` as UTF-8: ASCII and UTF-8 values go out byte for
-    byte; any other bytes (all but unheard of) are read as Latin-1 and so reach the upstream as UTF-8."""
+    """A header value for aiohttp, which sends ``str`` as UTF-8: ASCII and UTF-8 values go out byte
+    for byte; other bytes (all but unheard of) are read as Latin-1, so they reach it as UTF-8."""
     try:
         return value.decode("utf-8")
     except UnicodeDecodeError:
