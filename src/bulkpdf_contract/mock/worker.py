@@ -166,9 +166,8 @@ class ProcessRunner:
         if not self._nonblocking:
             self._wake.set()
         elif not self._flush_scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # another thread (a clock advanced by a test): write now
+            loop = _running_loop()
+            if loop is None:  # another thread (a clock advanced by a test): write now
                 self._flush()
             else:
                 self._flush_scheduled = True
@@ -284,8 +283,7 @@ class ProcessRunner:
         if not chunk:
             loop.remove_reader(fd)
             return False
-        *lines, unfinished[0] = (unfinished[0] + chunk).split(b"\n")
-        operations = [functools.partial(_apply, line) for line in lines if line]
+        operations, unfinished[0] = _operations(unfinished[0], chunk)
         if operations:
             self.commits.add(operations, _report)
         return True
@@ -310,19 +308,24 @@ class ProcessRunner:
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     return
-                *lines, pending = (pending + chunk).split(b"\n")
-                self._apply_lines(lines)
+                operations, pending = _operations(pending, chunk)
+                self._commit(operations)
         finally:
             self._leftover = pending
 
-    def _apply_lines(self, lines: list[bytes]) -> None:
-        operations = [functools.partial(_apply, line) for line in lines if line]
+    def _commit(self, operations: list[functools.partial]) -> None:
         commits = self.commits
         if not operations or (commits is not None and commits.from_thread(operations, _report)):
             return
         for operation, (_, error) in zip(operations, self.storage.batch(operations)):
             if error is not None:
                 _report(operation, error)
+
+
+def _operations(unfinished: bytes, chunk: bytes) -> tuple[list[functools.partial], bytes]:
+    """The writes of the whole lines in ``unfinished + chunk``, and the unfinished line after them."""
+    *lines, rest = (unfinished + chunk).split(b"\n")
+    return [functools.partial(_apply, line) for line in lines if line], rest
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
