@@ -300,7 +300,7 @@ def run_job(n: int) -> dict:
 def run_zipfile(n: int) -> dict:
     """The same entries (index first, then the PDFs), same names, same bytes, same compression,
     at the job process's scheduling priority (nice), so both get the same share of a busy CPU."""
-    from bulkpdf_contract.mock.worker import JOB_NICENESS
+    from bulkpdf_contract.mock.job_process import JOB_NICENESS
 
     with contextlib.suppress(OSError):
         os.nice(JOB_NICENESS)

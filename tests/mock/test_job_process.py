@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -17,10 +18,11 @@ import orjson
 import pytest
 
 from bulkpdf_contract.mock import Clock, create_app, run_server
+from bulkpdf_contract.mock.server import serve_app
+from bulkpdf_contract.mock.job_process import WorkerSettings
 from bulkpdf_contract.mock.jobs import JobOptions
 from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
-from bulkpdf_contract.mock.worker import WorkerSettings
 
 from mock_support import AUTH, FINAL, FROZEN_AT, AsgiClient, ids, seed_request
 
@@ -125,6 +127,42 @@ def test_while_it_serves_the_loop_reads_the_job_process_and_a_thread_before_and_
         app.state.mock.close()
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a loop watches the job process's pipe only on POSIX")
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_closing_the_state_of_a_serving_app_takes_the_pipe_off_its_loop(tmp_path, loop_kind):
+    """``state.close()`` called on the loop while the server serves (not through the lifespan):
+    the loop stops watching the child's pipe before it closes. A stale watch would hide the
+    next file that gets the pipe's number from asyncio's loop (a connection that never reads)."""
+    server = serve_app(create_app(tmp_path / "d"), loop=loop_kind)
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH) as client:
+            runner = server.state.runner
+            assert wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["status"] == "Completed"
+            loop, fd, _ = runner._on_loop
+
+            async def close_on_the_loop():  # as a handler would: the loop sees no EOF meanwhile
+                server.state.close()
+
+            asyncio.run_coroutine_threadsafe(close_on_the_loop(), loop).result(60)
+            with pytest.raises(OSError):
+                os.fstat(fd)  # closed with the child, and free
+            read_end, write_end = os.pipe()
+            readable = threading.Event()
+            try:
+                os.dup2(read_end, fd)  # a file that gets the pipe's number, watched by the loop
+                loop.call_soon_threadsafe(loop.add_reader, fd, readable.set)
+                os.write(write_end, b"for the new file")
+                assert readable.wait(5)  # a stale watch of the old pipe would hide it from the loop
+            finally:
+                loop.call_soon_threadsafe(loop.remove_reader, fd)
+                asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(10)
+                for end in (fd, read_end, write_end):
+                    os.close(end)
+            assert runner._on_loop is None and reading_threads() == []
+    finally:
+        server.stop()
+
+
 def test_stopping_while_jobs_finish_loses_none_of_their_progress(tmp_path):
     """Progress is read and committed on the server's loop while it serves, by a reading thread
     after it: at shutdown none is lost between the two, and a job the database calls Completed
@@ -221,7 +259,7 @@ def test_the_job_process_speaks_its_protocol_and_imports_no_web_stack(tmp_path):
                               open_world=True, clock={"frozen_at": FROZEN_AT, "offset": 500.0})
     code = (
         "import sys\n"
-        "from bulkpdf_contract.mock.worker import child_main\n"
+        "from bulkpdf_contract.mock.job_process import child_main\n"
         "code = child_main()\n"
         f"heavy = {HEAVY!r}\n"
         "print(sorted(h for h in heavy if h in sys.modules), file=sys.stderr)\n"

@@ -26,7 +26,8 @@ from .jobs import JobOptions, JobRunner
 from .oauth import TokenIssuer, load_key
 from .commits import Checkpoints, GroupCommit
 from .storage import Storage
-from .worker import ProcessRunner, WorkerSettings
+from .job_process import WorkerSettings
+from .worker import ProcessRunner
 from .world import World, parse_document
 
 try:

@@ -8,17 +8,7 @@ reading the same SQLite database. It never writes to it: job progress travels ba
 lines on its stdout and the server writes it, so the database has a single writing process and
 the server never waits for a lock held by a lower-priority process.
 
-The child is a fresh interpreter running :func:`child_main`, not a
-``multiprocessing`` process, so a user's script that starts the mock without an
-``if __name__ == "__main__"`` guard is never re-imported. It imports only the job modules of
-this package (no Starlette, uvicorn or validators). The protocol is one line per message: on the
-child's stdin the settings as JSON (:class:`WorkerSettings`, with the server's clock as it is at
-that moment), then one job ID per line, and ``{"op": "clock", "state": ...}`` whenever the
-server's clock changes, so the child keeps the server's time (a frozen clock holds its jobs
-until advanced); on its stdout ``{"op": "update" | "finish", ...}`` (see :class:`PipeWrites`).
-End of input means stop, so when the server dies (even by ``kill -9``) the child stops too and
-leaves its jobs *Executing* for the restarted server to resume. Documents seeded over HTTP are
-read from the database as each job starts.
+The child's side, and the protocol on its pipes, are in :mod:`.job_process`.
 """
 
 from __future__ import annotations
@@ -26,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 import os
 import select
@@ -34,41 +23,20 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from . import job_process
 from .clock import Clock
-from .jobs import JobOptions, JobRunner
+from .job_process import WorkerSettings
 from .storage import Storage
-from .world import World, parse_document
 
 if TYPE_CHECKING:
     from .commits import GroupCommit
 
 log = logging.getLogger("bulkpdf_contract.mock")
-JOB_NICENESS = 10
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """The first line the child reads: what it needs to run jobs like the server would."""
-
-    db_path: str
-    data_dir: str
-    jobs: JobOptions
-    open_world: bool
-    configured: list[dict[str, Any]] = field(default_factory=list)
-    clock: dict[str, Any] = field(default_factory=dict)  # Clock.state() of the server's clock
-
-    def to_line(self) -> bytes:
-        return orjson.dumps(asdict(self)) + b"\n"
-
-    @classmethod
-    def from_line(cls, line: bytes) -> WorkerSettings:
-        raw = orjson.loads(line)
-        return cls(**{**raw, "jobs": JobOptions(**raw["jobs"])})
 
 
 class ProcessRunner:
@@ -97,12 +65,14 @@ class ProcessRunner:
         self._on_loop: tuple[asyncio.AbstractEventLoop, int, list[bytes]] | None = None
         self._reader: threading.Thread | None = None
         self._switch: tuple[int, int] | None = None  # a pipe that asks the reading thread to stop
+        self._switching = threading.Lock()
 
     def start(self) -> None:
         self._drain_loop_pipe()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        main = f"import sys; from {job_process.__name__} import child_main; sys.exit(child_main())"
         self._process = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; from {__name__} import child_main; sys.exit(child_main())"],
+            [sys.executable, "-c", main],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
         )
         self._fd = self._process.stdin.fileno()
@@ -201,6 +171,8 @@ class ProcessRunner:
     def stop(self, timeout: float = 30.0) -> None:
         if self._process is None:
             return
+        if self._on_loop is not None:  # stopped without the lifespan's switch back to a thread
+            self._off_loop()
         with self._lock:
             self._closing = True
         self._wake.set()
@@ -242,14 +214,35 @@ class ProcessRunner:
     def read_in_thread(self) -> None:
         """Back to a reading thread (on the loop, at shutdown, before the loop's last commit): what
         the child sends while it stops is still recorded, after what the loop read."""
-        if self._on_loop is None:
+        with self._switching:  # once, should the loop and stop() both get here
+            taken, self._on_loop = self._on_loop, None
+        if taken is None:
             return
-        loop, fd, unfinished = self._on_loop
-        self._on_loop = None
-        loop.remove_reader(fd)
+        loop, fd, unfinished = taken
+        if not loop.is_closed():
+            loop.remove_reader(fd)
         if self._process is not None and self._process.stdout.fileno() == fd:
             os.set_blocking(fd, True)
             self._read_in_thread(unfinished[0])
+
+    def _off_loop(self) -> None:
+        """The loop stops watching the pipe before it closes with the child: a file that gets its
+        number later must not be read as the child's. A thread reads the rest."""
+        loop = self._on_loop[0]
+        if _running_loop() is loop or loop.is_closed():
+            self.read_in_thread()
+            return
+        switched = threading.Event()
+
+        def switch() -> None:
+            self.read_in_thread()
+            switched.set()
+
+        with contextlib.suppress(RuntimeError):  # closed meanwhile: then it watches nothing
+            loop.call_soon_threadsafe(switch)
+            if switched.wait(5):
+                return
+        self.read_in_thread()  # a loop that does not run any more (removing its reader is safe)
 
     def _read_in_thread(self, pending: bytes) -> None:
         if os.name != "nt" and self._switch is None:
@@ -346,62 +339,3 @@ def _apply(line: bytes, conn: sqlite3.Connection) -> None:
         Storage.update_job_in(conn, message["job"], **message["values"])
     else:
         Storage.finish_job_in(conn, message["job"], message["files"], **message["values"])
-
-
-class PipeWrites:
-    """The job runner's writes, sent to the server as JSON lines instead of written to SQLite."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def _send(self, message: dict[str, Any]) -> None:
-        with self._lock:
-            try:
-                self._stream.write(orjson.dumps(message) + b"\n")
-                self._stream.flush()
-            except OSError:  # the server is gone; the restarted one resumes the job
-                pass
-
-    def update_job(self, job_id: str, **values: Any) -> None:
-        self._send({"op": "update", "job": job_id, "values": values})
-
-    def finish_job(self, job_id: str, files: list[dict[str, Any]], **values: Any) -> None:
-        self._send({"op": "finish", "job": job_id, "files": files, "values": values})
-
-
-def child_main(stream=None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="bulkpdf mock jobs: %(message)s")
-    stream = stream or sys.stdin.buffer
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # stray prints go to stderr, never into the protocol
-    with contextlib.suppress(OSError):
-        os.nice(JOB_NICENESS)
-    first = stream.readline()
-    if not first:
-        return 0
-    settings = WorkerSettings.from_line(first)
-    storage = Storage(settings.db_path)
-    world = World([parse_document(d) for d in settings.configured], open_world=settings.open_world)
-    clock = Clock.from_state(settings.clock)
-    runner = JobRunner(storage, world, settings.data_dir, settings.jobs, clock=clock,
-                       refresh_world=True, writes=PipeWrites(out))
-    # A job allocates a few objects per document, none of them in cycles: with CPython's
-    # thresholds a 10,000-document job runs ~45 collections (2% of its time) for no garbage.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 1_000)
-    try:
-        runner.start()
-        for line in stream:
-            line = line.strip()
-            if line.startswith(b"{"):
-                message = orjson.loads(line)
-                if message.get("op") == "clock":
-                    clock.set_state(message["state"])
-            elif line:
-                runner.submit(line.decode())
-    finally:
-        runner.stop()
-        storage.close()
-    return 0
