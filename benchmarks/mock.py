@@ -150,7 +150,7 @@ def bare_app():
 def serve(kind: str, port: int, stack: str) -> None:
     import uvicorn
 
-    from bulkpdf_contract.mock.server import PROTOCOL, ZuoraH11Protocol
+    from bulkpdf_contract.mock.server import PROTOCOL, ZuoraH11Protocol, tune_gc_for_serving
 
     http, loop = (ZuoraH11Protocol, "asyncio") if stack == "h11" else (PROTOCOL, "auto")
     if kind == "bare":
@@ -160,6 +160,7 @@ def serve(kind: str, port: int, stack: str) -> None:
 
         workers = {"mock": 2, "mock-queued": 0}[kind]
         app = create_app(None, TOKEN, workers=workers)  # a temporary data directory, deleted at shutdown
+    tune_gc_for_serving()  # as ``bulkpdf serve`` does; the bare server too, so both are run alike
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=http, loop=loop,
                 proxy_headers=False)
 

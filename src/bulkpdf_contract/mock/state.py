@@ -21,6 +21,7 @@ from typing import IO, Any
 from .clock import Clock
 from .config import MockConfig
 from .faults import FaultSet
+from .ids import JobIds
 from .journal import Journal
 from .jobs import JobOptions, JobRunner
 from .oauth import TokenIssuer, load_key
@@ -49,6 +50,7 @@ class MockState:
         self.checkpoints: Checkpoints | None = None  # the WAL's, off the event loop
         self.faults = FaultSet(list(config.settings.faults))  # the rules in force (see .faults)
         self.journal = Journal(config.settings.journal_size)  # every request received (see .journal)
+        self.job_ids = JobIds()
         self.oauth: TokenIssuer | None = None  # the OAuth clients' tokens (its key is the data directory's)
         self.started = False
         self._lock = threading.Lock()

@@ -15,7 +15,6 @@ thread.
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 import anyio
@@ -102,7 +101,7 @@ async def _plan_job(request: Request, tenant: str, user: str) -> tuple[int, dict
     if not usable:
         return 400, error_payload(request, [(ErrorCategory.INVALID_VALUE, ALL_IDS_INVALID)]), None
     job = {
-        "id": uuid.uuid4().hex,
+        "id": state.job_ids(),
         "tenant": tenant,
         "name": body.get("name"),
         "file_name": body["fileName"],
