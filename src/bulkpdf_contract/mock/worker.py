@@ -171,8 +171,7 @@ class ProcessRunner:
     def stop(self, timeout: float = 30.0) -> None:
         if self._process is None:
             return
-        if self._on_loop is not None:  # stopped without the lifespan's switch back to a thread
-            self._off_loop()
+        self._off_loop()  # stopped without the lifespan's switch back to a thread
         with self._lock:
             self._closing = True
         self._wake.set()
@@ -226,9 +225,13 @@ class ProcessRunner:
             self._read_in_thread(unfinished[0])
 
     def _off_loop(self) -> None:
-        """The loop stops watching the pipe before it closes with the child: a file that gets its
-        number later must not be read as the child's. A thread reads the rest."""
-        loop = self._on_loop[0]
+        """If the loop still watches the pipe, it stops before the pipe closes with the child: a
+        stale watch would hide the next file that gets the pipe's number from the loop. A thread
+        reads the rest."""
+        on_loop = self._on_loop
+        if on_loop is None:
+            return
+        loop = on_loop[0]
         if _running_loop() is loop or loop.is_closed():
             self.read_in_thread()
             return
