@@ -42,87 +42,52 @@ write per event-loop turn for the jobs submitted in it (4,469 req/s queued, 2,17
 collection over the journal's entries; with CPython's defaults the queued p99 is 40 ms, without
 collection 15 ms).
 
-Later the same day the request path lost a third of its CPU per POST: the two Zuora routes go
-straight to their endpoints past Starlette's error, exception and routing layers
-(``mock.app.ZuoraRoutes``), a batch of writes runs without savepoints unless one fails, header
-names are canonicalised from a cache, a response's head and body leave in one write
-(``mock.server.CoalescingTransport``: the second send was a fifth of a small response's cost),
-and WAL checkpoints run in a thread of their own (``mock.commits.Checkpoints``: SQLite's
-automatic one ran inside a commit on the event loop). Three runs of this script on a quiet
-machine, 2026-12-02 (each figure the best of three rounds):
+What came after, in the order it was done on 2026-12-02 (each step measured by three runs of
+this script; each figure the best of three rounds; the table below has them side by side):
 
-    figure                                        run 1    run 2    run 3    target
-    request path / bare Starlette, h11             0.33     0.47     0.47    >= 0.6
-    request path / bare Starlette, httptools       0.27     0.25     0.24    >= 0.6
-    10,000-document job / zipfile (wall)           1.11     1.10     0.98    <= 1.3
-    peak RSS 10,000 docs, server / job (MB)     53 / 32  53 / 32  53 / 32    <= 200, flat
-    bulkpdf serve req/s (jobs running)            3,971    4,994    4,816
-    Prism default log req/s                       1,905    1,759    1,874
-    requests/s against Prism                      2.08x    2.84x    2.57x    >= 2
-    p99 against Prism (ours / Prism's, ms)     20.2/41.2 16.9/44.5 17.2/53.4
-                                                  0.49x    0.38x    0.32x    <= 0.2
+1. The request path lost a third of its CPU per POST: the two Zuora routes go straight to their
+   endpoints past Starlette's error, exception and routing layers (``mock.app.ZuoraRoutes``), a
+   batch of writes runs without savepoints unless one fails, header names are canonicalised from
+   a cache, a response's head and body leave in one write (``mock.server.CoalescingTransport``:
+   the second send was a fifth of a small response's cost), and WAL checkpoints run in a thread
+   of their own (``mock.commits.Checkpoints``: SQLite's automatic one ran inside a commit on the
+   event loop).
+2. The job process's progress commits on the event loop with the requests' writes
+   (``mock.commits.GroupCommit.take_over``; its reading thread had held the write lock while
+   waiting for the GIL: ~6 % of the loop's time spent waiting for that lock), and a checkpoint
+   holds writers only past 8,000 WAL frames instead of 1,000 (``RESTART_FRAMES``: 6-7 stalls of
+   1-6 ms a second under load became about one). Under wrk with jobs running the loop then has
+   no turn over 1 ms in a thousand, and ~1 % of its commits take 2 ms or more; the p99 left is
+   queueing behind the work of 32 requests on two cores shared with the job process and wrk.
+3. While it serves, the event loop reads the job process's progress itself
+   (``ProcessRunner.read_on_loop``; a thread had woken for every chunk and handed it over): the
+   server's CPU per POST with jobs running was lower in six of six A/B pairs (241-389 us against
+   323-475).
+4. On a slower host: job IDs shaped like Zuora's, growing with time (``mock.ids``: a new job
+   lands at the end of the jobs table's index; a uuid4 changed a page in its middle), so a write
+   in the server's commits costs 29-31 us of CPU with jobs running against 41-44 us; both servers
+   of the request-path figures collect garbage as ``bulkpdf serve`` does. Prism is measured with
+   ``-v silent`` too (its fastest; the target is judged against Prism as users run it, its
+   default log).
 
-A second session that day: the job process's progress commits on the event loop with the
-requests' writes (``mock.commits.GroupCommit.take_over``; its reading thread had held the write
-lock while waiting for the GIL: ~6 % of the loop's time spent waiting for that lock), and a
-checkpoint holds writers only past 8,000 WAL frames instead of 1,000 (``RESTART_FRAMES``: 6-7
-stalls of 1-6 ms a second under load became about one). Under wrk with jobs running the loop
-then has no turn over 1 ms in a thousand, and ~1 % of its commits take 2 ms or more; the p99 left
-is queueing behind the work of 32 requests on two cores shared with the job process and wrk.
-Three runs of this script then:
+    figure (runs 1, 2, 3)            after 1         after 2         after 3         after 4         target
+    request path / bare, h11         .33 .47 .47     .49 .35 .35     .53 .35 .46     .39 .40 .36     >= 0.6
+    request path / bare, httptools   .27 .25 .24     .25 .22 .25     .20 .20 .25     .23 .21 .30     >= 0.6
+    10,000-doc job / zipfile (wall)  1.11 1.10 .98   1.14 1.09 1.28  1.24 1.21 1.22  1.11 .90 1.22   <= 1.3
+    peak RSS 10,000 docs, MB         53 / 32         52 / 32         52 / 33         52 / 32         <= 200, flat
+    serve req/s (jobs running), k    3.97 4.99 4.82  3.41 4.41 3.65  4.77 4.20 3.80  3.25 3.19 3.49
+    Prism (default log) req/s, k     1.91 1.76 1.87  1.44 1.74 1.11  1.30 1.01 1.08  .96 1.06 .94
+    requests/s against Prism, x      2.08 2.84 2.57  2.36 2.53 3.28  3.66 4.18 3.53  3.39 3.01 3.70  >= 2
+    our p99, ms                      20 17 17        20 15 18        17 18 19        19 18 20
+    Prism's p99, ms                  41 45 53        90 53 139       73 251 123      139 133 223
+    p99 against Prism, x             .49 .38 .32     .23 .29 .13     .24 .07 .15     .13 .13 .09     <= 0.2
+    Prism -v silent req/s, k                                                         1.77 1.98 2.22
+    Prism -v silent p99, ms                                                          51 39 33
+    req/s against it, x                                                              1.84 1.61 1.57
+    p99 against it, x                                                                .36 .45 .60
 
-    figure                                        run 1    run 2    run 3    target
-    request path / bare Starlette, h11             0.49     0.35     0.35    >= 0.6
-    request path / bare Starlette, httptools       0.25     0.22     0.25    >= 0.6
-    10,000-document job / zipfile (wall)           1.14     1.09     1.28    <= 1.3
-    peak RSS 10,000 docs, server / job (MB)     52 / 32  52 / 32  52 / 32    <= 200, flat
-    bulkpdf serve req/s (jobs running)            3,406    4,413    3,651
-    Prism default log req/s                       1,441    1,741    1,112
-    requests/s against Prism                      2.36x    2.53x    3.28x    >= 2
-    p99 against Prism (ours / Prism's, ms)     20.2/89.6 15.2/52.6 17.9/138.5
-                                                  0.23x    0.29x    0.13x    <= 0.2
-
-Prism's own p99 moves that ratio most: 41-139 ms in the day's runs; ours 15-20 ms in these.
-
-A third session that day: while it serves, the event loop reads the job process's progress
-itself (``ProcessRunner.read_on_loop``; a thread had woken for every chunk and handed it over):
-the server's CPU per POST with jobs running was lower in six of six A/B pairs (241-389 us
-against 323-475). Three runs of this script then:
-
-    figure                                        run 1    run 2    run 3    target
-    request path / bare Starlette, h11             0.53     0.35     0.46    >= 0.6
-    request path / bare Starlette, httptools       0.20     0.20     0.25    >= 0.6
-    10,000-document job / zipfile (wall)           1.24     1.21     1.22    <= 1.3
-    peak RSS 10,000 docs, server / job (MB)     52 / 33  52 / 33  52 / 33    <= 200, flat
-    bulkpdf serve req/s (jobs running)            4,771    4,201    3,798
-    Prism default log req/s                       1,302    1,006    1,076
-    requests/s against Prism                      3.66x    4.18x    3.53x    >= 2
-    p99 against Prism (ours / Prism's, ms)     17.4/72.5 17.5/250.6 18.5/123.4
-                                                  0.24x    0.07x    0.15x    <= 0.2
-
-Prism's p99 went from 72 to 251 ms between runs; ours stayed at 17-19 ms.
-
-A fourth session that day, on a slower host: job IDs shaped like Zuora's, growing with time
-(``mock.ids``: a new job lands at the end of the jobs table's index; a uuid4 changed a page in
-its middle), so a write in the server's commits costs 29-31 us of CPU with jobs running against
-41-44 us; both servers of the request-path figures collect garbage as ``bulkpdf serve`` does.
-Prism is also measured with ``-v silent`` (its fastest; the target is judged against Prism as
-users run it, its default log). Three runs:
-
-    figure                                        run 1    run 2    run 3    target
-    request path / bare Starlette, h11             0.39     0.40     0.36    >= 0.6
-    request path / bare Starlette, httptools       0.23     0.21     0.30    >= 0.6
-    10,000-document job / zipfile (wall)           1.11     0.90     1.22    <= 1.3
-    peak RSS 10,000 docs, server / job (MB)     52 / 32  52 / 33  52 / 32    <= 200, flat
-    bulkpdf serve req/s (jobs running)            3,253    3,192    3,492
-    Prism default log req/s                         959    1,061      943
-    requests/s against Prism                      3.39x    3.01x    3.70x    >= 2
-    p99 against Prism (ours / Prism's, ms)    18.6/139.0 17.6/132.7 19.5/223.4
-                                                  0.13x    0.13x    0.09x    <= 0.2
-    Prism -v silent req/s                         1,769    1,977    2,223
-    requests/s against Prism -v silent            1.84x    1.61x    1.57x
-    p99 against Prism -v silent (ms)           18.6/51.2 17.6/38.8 19.5/32.5
-                                                  0.36x    0.45x    0.60x
+The RSS is the server's / the job process's. Prism's own p99 moves the p99 ratio most (41-251 ms
+in the day's runs; ours 15-20 ms).
 
 The request path is measured against an endpoint that reads no body, validates nothing and
 stores nothing; a faster server makes the ratio worse (httptools answers the bare endpoint three
