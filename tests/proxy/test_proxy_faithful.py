@@ -3,15 +3,20 @@ violations, nothing on the response side, and what passes through is what was se
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import re
 import socket
+import socketserver
 import ssl
+import threading
+from typing import Iterator
 
 import aiohttp
 import httpx
 import orjson
 import pytest
-from proxy_support import (EXPECTED_REQUEST_RULES, TOKEN, Recording, by_label, converse, mock_app, proxied,
+from proxy_support import (EXPECTED_REQUEST_RULES, SEED, TOKEN, Recording, by_label, converse, mock_app, proxied,
                            upstream)
 
 from bulkpdf_contract.mock.server import serve_app
@@ -130,3 +135,51 @@ def test_a_connection_that_cannot_be_made_in_time_is_unreachable_a_silent_upstre
     assert not timed_out(connect) and timed_out(read) and timed_out(TimeoutError())
     assert not timed_out(aiohttp.ServerDisconnectedError()) and not timed_out(ConnectionRefusedError())
     assert all(isinstance(error, UNREACHABLE) for error in (connect, read, aiohttp.InvalidURL("x"), OSError()))
+
+
+@contextlib.contextmanager
+def ignoring_expect() -> Iterator[tuple[str, list[bytes]]]:
+    """An HTTP/1.1 upstream that never sends ``100 Continue`` (servers may ignore the expectation):
+    it reads the head and the Content-Length body, then answers. Yields its URL and each head."""
+    heads: list[bytes] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                head += self.rfile.readline()
+            heads.append(head)
+            length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+            self.rfile.read(length)
+            answer = b'{"success": true}'
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n%s" % (len(answer), answer))
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler) as server:
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}", heads
+        finally:
+            server.shutdown()
+
+
+def test_a_clients_expect_100_continue_is_met_by_the_proxy_and_the_upstream_gets_the_body_at_once():
+    """The proxy's own server answers the client's ``Expect: 100-continue``; the upstream gets the
+    request without the expectation, body and all, so one that never sends 100 still answers."""
+    with ignoring_expect() as (url, heads), run_proxy(url, timeout=5) as proxy:
+        host, port = proxy.url.split("//")[1].split(":")
+        content = orjson.dumps(SEED)
+        request = (b"POST " + COLLECTION_PATH.encode() + b" HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer t\r\n"
+                   b"Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n"
+                   b"Connection: close\r\n\r\n" % len(content))
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")  # from the proxy
+            sock.sendall(content)
+            answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert answer.endswith(b'{"success": true}')
+    (head,) = heads
+    assert b"expect:" not in head.lower() and b"authorization: Bearer t\r\n" in head

@@ -4,10 +4,11 @@ bodies streamed both ways and tapped for the checks, then handed to the
 
 What the client sends reaches the upstream unchanged (``Authorization``, ``Content-Encoding:
 gzip``, ``Accept-Encoding``, ``/oauth/token`` and every other path included) except for the
-hop-by-hop headers and ``Host``; what the upstream answers reaches the client unchanged (the raw
-bytes: gzip stays gzip). Only ``--enforce`` changes anything: a request the contract rejects is
-answered here, in Zuora's shape, and never forwarded. An upstream that cannot be reached gets
-the client a 502 (504 on a timeout) with Zuora's error body.
+hop-by-hop headers, ``Host`` and ``Expect`` (:data:`NOT_FORWARDED`); what the upstream answers
+reaches the client unchanged (the raw bytes: gzip stays gzip). Only ``--enforce`` changes
+anything: a request the contract rejects is answered here, in Zuora's shape, and never
+forwarded. An upstream that cannot be reached gets the client a 502 (504 on a timeout) with
+Zuora's error body.
 
 Bodies are forwarded as they arrive; the checks see at most the contract's
 ``max_inflated_bytes`` of each (a larger body is still forwarded, its check a finding). A
@@ -41,6 +42,10 @@ HOP_BY_HOP = frozenset({
     b"connection", b"keep-alive", b"proxy-connection", b"proxy-authenticate", b"te", b"trailer",
     b"transfer-encoding", b"upgrade",
 })
+NOT_FORWARDED = HOP_BY_HOP | {b"host", b"expect"}
+"""Request headers the upstream does not get. ``Expect: 100-continue`` is met by the proxy's own
+server (its ``100 Continue`` goes out when the body is first read); forwarded, aiohttp would hold
+the body until the upstream's 100, with no timeout: forever from a server that ignores it."""
 
 
 class ClientGone(Exception):
@@ -207,7 +212,7 @@ class _Flight:
 
     # -- forwarding ----------------------------------------------------------------------------
     async def _forward(self, content: Any) -> None:
-        headers = [(k.decode("latin-1"), _text(v)) for k, v in self.raw_headers if k not in HOP_BY_HOP and k != b"host"]
+        headers = [(k.decode("latin-1"), _text(v)) for k, v in self.raw_headers if k not in NOT_FORWARDED]
         try:
             response = await self.app.connections.session().request(
                 self.method, URL(self.url, encoded=True), headers=headers, data=content, allow_redirects=False)
