@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from bulkpdf_contract.mock import Clock, create_app, run_server
-from bulkpdf_contract.mock.server import serve_app
 from bulkpdf_contract.mock.job_process import WorkerSettings
 from bulkpdf_contract.mock.jobs import JobOptions
+from bulkpdf_contract.mock.server import serve_app
 from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
 
@@ -132,7 +132,7 @@ def test_while_it_serves_the_loop_reads_the_job_process_and_a_thread_before_and_
 def test_closing_the_state_of_a_serving_app_takes_the_pipe_off_its_loop(tmp_path, loop_kind):
     """``state.close()`` called on the loop while the server serves (not through the lifespan):
     the loop stops watching the child's pipe before it closes. A stale watch would hide the
-    next file that gets the pipe's number from asyncio's loop (a connection that never reads)."""
+    next file that gets the pipe's number from the loop (a connection that never reads)."""
     server = serve_app(create_app(tmp_path / "d"), loop=loop_kind)
     try:
         with httpx.Client(base_url=server.url, headers=AUTH) as client:
