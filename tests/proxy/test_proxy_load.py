@@ -189,20 +189,22 @@ def test_32_clients_at_once_are_all_answered_and_judged():
     assert statuses == [200] * 320 and stats.exchanges == 320 and violations == []
 
 
-def test_the_answer_leaves_before_the_checks_run(monkeypatch):
-    """The checks run on the proxy's event loop after the answer is written: while the check of
-    an exchange is held (the loop blocked in it), its client already has the whole answer."""
-    from bulkpdf_contract.proxy import recorder
+@pytest.mark.parametrize("step", ["the record", "the check"])
+def test_the_answer_leaves_before_the_record_is_made_and_checked(monkeypatch, step):
+    """The record of an exchange is made and checked on the proxy's event loop after the answer
+    is written: while either is held (the loop blocked in it), the client has the whole answer."""
+    from bulkpdf_contract.proxy import forwarding, recorder
 
     held, release = threading.Event(), threading.Event()
-    original = recorder.check_exchange
+    owner, name = (forwarding._Flight, "_exchange") if step == "the record" else (recorder, "check_exchange")
+    original = getattr(owner, name)
 
-    def slow_check(*args, **kwargs):
+    def slow(*args, **kwargs):
         held.set()
         release.wait(30)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(recorder, "check_exchange", slow_check)
+    monkeypatch.setattr(owner, name, slow)
     answer = orjson.dumps({"jobId": "j", "invalidIds": [], "success": True})
     with upstream(Recording(body=answer)) as url, run_proxy(url) as proxy:
         try:

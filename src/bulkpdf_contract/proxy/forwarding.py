@@ -105,7 +105,8 @@ class _Flight:
         self.app, self.receive, self.send = app, receive, send
         self.id, self.started_us = app.recorder.begin()
         self.t0 = time.perf_counter()
-        self.t_sent = self.t_answer = None
+        self.t_sent = self.t_answer = self.t_end = None
+        self.finished_us: int | None = None  # when the answer was complete (or the exchange ended)
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -150,7 +151,8 @@ class _Flight:
                 self.answer = failure(exc, self.header(b"zuora-track-id"))
                 await self._send_answer()
         finally:
-            await self.app.recorder.finish(self._finished())
+            self.t_end, self.finished_us = time.perf_counter(), self.app.recorder.now_us()
+            await self.app.recorder.finish(self.id, self._finished)
 
     # -- the request -------------------------------------------------------------------------
     async def _request_content(self) -> bytes | AsyncIterator[bytes] | None:
@@ -270,7 +272,7 @@ class _Flight:
             request_body=self._body(self.request_tap, self.header(b"content-encoding"), "request"),
             status=self.status, response_headers=self.response_headers,
             response_body=self._body(self.response_tap, encoding, "response"),
-            started=self.started_us / 1e6, finished=self.app.recorder.now_us() / 1e6,
+            started=self.started_us / 1e6, finished=(self.finished_us or self.app.recorder.now_us()) / 1e6,
             by_proxy=self.answer is not None,
         )
 
@@ -286,7 +288,7 @@ class _Flight:
         return wire_body(bytes(tap.data), size, encoding, self.app.limit, where)
 
     def _finished(self) -> Finished:
-        end = time.perf_counter()
+        end = self.t_end or time.perf_counter()
         sent = self.t_sent or end
         answer = self.t_answer or end
         timings = Timings(send=round((sent - self.t0) * 1000, 3), wait=round(max(answer - sent, 0) * 1000, 3),

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..spec import Contract
@@ -78,14 +79,17 @@ class Recorder:
             self._in_flight += 1
             return self._next_id, self.now_us()
 
-    async def finish(self, done: Finished) -> None:
-        """Check, report and record ``done`` in its turn; never raises into the forwarding side."""
+    async def finish(self, exchange_id: int, make: Callable[[], Finished]) -> None:
+        """Make the record (``make()``), check, report and keep it in its turn; never raises into
+        the forwarding side."""
         previous, mine = self._turn, asyncio.get_running_loop().create_future()
         self._turn = mine
         try:
             # One turn of the loop first: the answer's bytes leave then (the server's transport
-            # writes on the next turn, see mock.server.CoalescingTransport), not after the checks.
+            # writes on the next turn, see mock.server.CoalescingTransport), not after the record
+            # is made (~30 us at 400 req/s) and checked.
             await asyncio.sleep(0)
+            done = make()
             requested = done.requested
             if done.checked and requested is None and done.exchange.request_body.size > LARGE_BODY_BYTES:
                 requested = await asyncio.to_thread(request_violations, done.exchange, self.contract)
@@ -93,7 +97,7 @@ class Recorder:
                 await previous
             self._process(done, requested)
         except Exception:  # a checker bug must not cost the client its answer, nor stop the others
-            log.exception("exchange %d could not be checked", done.exchange.id)
+            log.exception("exchange %d could not be checked", exchange_id)
         finally:
             mine.set_result(None)
             if self._turn is mine:
