@@ -99,6 +99,20 @@ def test_answers_to_a_method_the_path_lacks():
         ("response.accepted-invalid-request", "")]
 
 
+def test_an_answer_to_head_is_judged_without_a_body():
+    """HEAD gets the headers of a GET and no body: only its status and headers are judged."""
+    headers = (("content-type", "application/json"), ("content-length", "175"), *REQUEST_ID.items())
+    refused = Exchange(1, "HEAD", JOB, (auth(),), Body(), 405, headers, Body(b"", 0))
+    assert rules(response_violations(refused, request_violations(refused))) == []
+    unmarked = Exchange(1, "HEAD", JOB, (auth(),), Body(), 405, (("content-type", "application/json"),), Body())
+    assert rules(response_violations(unmarked, [])) == [("response.missing-header", "/headers/Zuora-Request-Id")]
+    accepted = Exchange(1, "HEAD", JOB, (auth(),), Body(), 200, headers, Body(b"", 0))
+    assert rules(response_violations(accepted, request_violations(accepted))) == [
+        ("response.accepted-invalid-request", "")]
+    same_as_get = Exchange(1, "GET", JOB, (auth(),), Body(), 405, headers, Body(b"", 0))
+    assert ("response.not-json", "") in rules(response_violations(same_as_get, []))
+
+
 def test_response_bodies_that_cannot_be_read():
     not_json = Exchange(1, "GET", JOB, (auth(),), Body(), 200, tuple(REQUEST_ID.items()), Body(b"<html>", 6))
     assert rules(response_violations(not_json, [])) == [("response.not-json", "")]

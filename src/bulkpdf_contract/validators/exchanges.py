@@ -247,9 +247,11 @@ def response_violations(
             body = exchange.response_body.data or b""  # validate_response says why it is not JSON
         found = validate_response(status, body, exchange.response_headers, method=method,
                                   request_headers=exchange.request_headers, contract=contract)
-        if problem is not None:  # the body was not kept: its status and headers are still checked
-            found = [problem] + [f for f in found if f.pointer.startswith("/headers/")
-                                 or f.rule == "response.undocumented-status"]
+        if problem is not None or exchange.method.upper() == "HEAD":
+            # The body was not kept, or there is none (an answer to HEAD never has one): its
+            # status and headers are still checked.
+            kept = [f for f in found if f.pointer.startswith("/headers/") or f.rule == "response.undocumented-status"]
+            found = ([problem] if problem is not None else []) + kept
         findings += found
     return [Violation.of(exchange, RESPONSE, f) for f in findings]
 
