@@ -13,7 +13,10 @@ Printed per case: p50 and p99 of each route, the proxy's added p50/p99 (differen
 requests/s, and the CPU time per request of the proxy and of the upstream process (from /proc),
 which says where the time goes: on 2 cores the client, the proxy and the mock share the CPUs,
 so at 32 clients the added latency is mostly the proxy's CPU per request queued behind the
-others. ``--record`` repeats the proxied runs with ``--report`` and ``--har`` on.
+others. ``--record`` repeats the proxied runs with ``--report`` and ``--har`` on. Then every case
+again through a forwarder that only forwards (:func:`forwarder`, the same server and aiohttp
+session as the proxy), and last the proxy's added p50 beside the forwarder's: what the libraries
+cost any proxy, and what is the proxy's own.
 The issue's target: <= 2 ms added p50 at 32 clients.
 
 Three runs on a quiet machine, 2026-12-02 (added p50, POST / GET):
@@ -91,6 +94,33 @@ the host's; in place it moved ~30-50 us of CPU from before the answer's write to
     32 clients at 400 req/s           +0.98 / +1.12   +1.27 / +1.07   +1.11 / +1.20 ms
     1 client                          +0.62 / +0.64   +0.59 / +0.49   +0.63 / +0.85 ms
 
+A fifth session (2026-12-02, a quicker host; nothing on the proxy's path changed). Three runs as
+above, then a second baseline: the forwarder only (:func:`forwarder`: the proxy's own server setup
+and aiohttp session passing each request and answer on, and nothing else). Its added latency is
+the floor of any proxy built on these libraries; the rest is the proxy's own work (checks, record,
+streaming). Added p50, POST / GET:
+
+    load                                  run 1           run 2           run 3
+    32 clients back to back          +8.59 / +6.17   +7.67 / +4.96   +6.30 / +4.57 ms
+    32 clients at 400 req/s           +1.12 / +1.05   +1.53 / +1.73   +0.69 / +1.37 ms
+    1 client                          +0.62 / +0.49   +0.67 / +0.49   +0.56 / +0.48 ms
+
+    with the forwarder               run 4           run 5           run 6
+    proxy, back to back              +7.88 / +4.74   +16.5 / +4.82   +8.70 / +3.74 ms
+    forwarder only, back to back     +5.80 / +2.36   +3.26 / +1.59   +7.52 / +1.46 ms
+    proxy, 400 req/s                 +1.36 / +1.19   +1.21 / +0.85   +1.63 / +1.57 ms
+    forwarder only, 400 req/s        +1.27 / +1.61   +0.66 / +0.92   +1.54 / +0.75 ms
+    proxy, 1 client                  +0.67 / +0.47   +0.52 / +0.60   +0.54 / +1.59 ms
+    forwarder only, 1 client         +0.65 / +0.79   +0.28 / +0.42   +0.44 / +0.54 ms
+
+CPU per exchange back to back: the proxy 0.27-0.48 ms for POST and 0.23-0.30 for GET, the forwarder
+0.18-0.26 and 0.13-0.20. A proxy that only forwarded, on this stack, would add 3.3-7.5 ms to a POST
+with 32 clients back to back (4.3 in a ``--quick`` run too): "<= 2 ms added" there is below the
+floor of the libraries on 2 shared cores, before any check. At 400 req/s and with one client the
+proxy's own share is a few tenths of a millisecond at most (the differences are within the runs'
+noise: the forwarder came out slower in two cases). Run 5's +16.5 ms came as the host slowed
+(direct p50 9.3 ms where the other runs had 4.6-6.1).
+
 Where the proxy's time goes now (py-spy, 32 clients): ~25 % aiohttp, ~18 % the checks and the
 record, ~15 % uvicorn serving the client, ~10 % the proxy's own forwarding; the loop idles ~15 %.
 
@@ -105,7 +135,8 @@ pools by downstream connection), a failed ``import sniffio`` per request (now a 
 us), httpx's client layers (cookies, default headers; its transport was used directly). What was
 left was the price of a pure-Python HTTP/1.1 client per exchange.
 
-Run: ``.venv/bin/python benchmarks/proxy.py`` (about a minute on 2 cores; ``--quick`` for less).
+Run: ``.venv/bin/python benchmarks/proxy.py`` (about two minutes on 2 cores; ``--quick`` for less,
+``--no-forwarder`` to skip the forwarder-only baseline).
 """
 
 from __future__ import annotations
@@ -134,10 +165,66 @@ LOADS = ((32, 0.0, 1.0), (32, 400.0, 0.25), (1, 0.0, 1 / 6))
 """(connections, paced rate or 0 for back to back, share of the requests): the target's load, the
 same 32 clients at a rate the proxy keeps up with, and one client (the unloaded cost)."""
 _LENGTH = re.compile(rb"content-length:\s*(\d+)", re.I)
+FORWARDER = "forwarder only"
 
 
 def cpu_seconds(pid: int) -> float:
     return bench_mock.proc_stats(pid)[0]
+
+
+def forwarder(upstream: str):
+    """The floor of any proxy on the proxy's stack: its server (``serve_app``: uvicorn, the mock's
+    protocol, uvloop) and its aiohttp session (:class:`~bulkpdf_contract.proxy.upstream.Upstream`)
+    passing a request and its answer on, and nothing else: no checks, no record, no streaming, no
+    502s. What ``bulkpdf proxy`` adds beyond this is its own work; this much any proxy built on
+    these libraries pays."""
+    from bulkpdf_contract.proxy.config import ProxySettings
+    from bulkpdf_contract.proxy.upstream import Upstream
+
+    connections = Upstream(ProxySettings(upstream=upstream))
+    dropped = {b"host", b"connection", b"keep-alive", b"transfer-encoding"}
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await connections.aclose()
+            return await send({"type": "lifespan.shutdown.complete"})
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in dropped]
+        async with connections.session().request(scope["method"], upstream + scope["raw_path"].decode("latin-1"),
+                                                  headers=headers, data=body or None, allow_redirects=False) as answer:
+            data = await answer.read()
+            await send({"type": "http.response.start", "status": answer.status,
+                        "headers": [(k, v) for k, v in answer.raw_headers if k.lower() not in dropped]})
+            await send({"type": "http.response.body", "body": data})
+
+    return app
+
+
+def serve_forwarder(upstream: str, port: int) -> None:
+    """Serve :func:`forwarder` as ``bulkpdf proxy`` serves the proxy (a server thread, GC tuned)."""
+    import signal
+    import threading
+
+    from bulkpdf_contract.mock.server import serve_app, tune_gc_for_serving
+
+    running = serve_app(forwarder(upstream.rstrip("/")), port=port, name="forwarder", server_header=False,
+                        date_header=False)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    tune_gc_for_serving()
+    stop.wait()
+    running.stop()
+
+
+def start_forwarder(upstream: str, port: int) -> subprocess.Popen:
+    command = [sys.executable, __file__, "--serve-forwarder", upstream, "--port", str(port)]
+    return subprocess.Popen(command, stderr=subprocess.DEVNULL)
 
 
 def start_proxy(upstream: str, port: int, *extra: str) -> subprocess.Popen:
@@ -248,7 +335,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests")
     parser.add_argument("--record", action="store_true", help="also measure with --report and --har on")
+    parser.add_argument("--no-forwarder", action="store_true", help="skip the forwarder-only baseline")
+    parser.add_argument("--serve-forwarder", metavar="UPSTREAM", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_forwarder:
+        return serve_forwarder(args.serve_forwarder, args.port)
     total = 1500 if args.quick else 6000
     upstream_port, proxy_port = bench_mock.free_port(), bench_mock.free_port()
     upstream = bench_mock.start_child("--serve", "mock-queued", "--port", str(upstream_port))
@@ -257,14 +349,16 @@ def main() -> None:
     try:
         bench_mock.wait_for_port(upstream_port)
         url = f"http://127.0.0.1:{upstream_port}"
-        cases = [("plain", ())]
+        cases = [("proxy plain", lambda: start_proxy(url, proxy_port))]
         if args.record:
             scratch = tempfile.mkdtemp(prefix="bulkpdf-proxy-bench-")
-            cases.append(("--report and --har", ("--report", os.path.join(scratch, "v.jsonl"),
-                                                 "--har", os.path.join(scratch, "t.har"))))
+            extra = ("--report", os.path.join(scratch, "v.jsonl"), "--har", os.path.join(scratch, "t.har"))
+            cases.append(("proxy --report and --har", lambda: start_proxy(url, proxy_port, *extra)))
+        if not args.no_forwarder:
+            cases.append((FORWARDER, lambda: start_forwarder(url, proxy_port)))
         results = {}
-        for name, extra in cases:
-            proxy = start_proxy(url, proxy_port, *extra)
+        for name, start in cases:
+            proxy = start()
             children.append(proxy)
             bench_mock.wait_for_port(proxy_port)
             requests = requests_for(job_id(upstream_port))
@@ -276,12 +370,19 @@ def main() -> None:
                     load = f"{concurrency} client{'s' if concurrency > 1 else ''}" + (
                         f" at {rate:.0f} req/s" if rate else "")
                     label = f"{method} /v1/operations/bulk-pdf{'/{jobId}' if method == 'GET' else ''}, " \
-                            f"{load}, proxy {name}"
+                            f"{load}, {name}"
                     report(label, result)
                     results[label] = result
             proxy.terminate()
             proxy.wait(30)
             children.remove(proxy)
+        if not args.no_forwarder:
+            print("\nadded p50: the proxy / the forwarder alone (the stack's floor) / the proxy's own share")
+            for label, result in results.items():
+                if label.endswith(", proxy plain"):
+                    floor = results[label.replace("proxy plain", FORWARDER)]
+                    ours, base = (r["p50"]["proxy"] - r["p50"]["direct"] for r in (result, floor))
+                    print(f"  {label.removesuffix(', proxy plain'):<60} {ours:+6.2f} / {base:+6.2f} / {ours - base:+6.2f} ms")
         print(json.dumps({k: {m: v[m] for m in ("p50", "p99")} for k, v in results.items()}))
     finally:
         for child in children:
