@@ -290,3 +290,59 @@ def test_the_job_process_speaks_its_protocol_and_imports_no_web_stack(tmp_path):
     assert [f["expires_at"] for f in first["files"]] == [FROZEN_AT + 600]
     assert second["values"]["finished_on"] == FROZEN_AT + 800
     assert err.decode().strip().splitlines()[-1] == "[]"
+
+
+def _export(storage: Storage, runner, job_id: str, object_id: str) -> list[str]:
+    """Run one job of ``object_id`` in ``runner`` (as the job process does); its ZIP's names."""
+    with storage.write() as conn:
+        Storage.insert_job(conn, {
+            "id": job_id, "tenant": "t", "name": None, "file_name": "f", "index_format": "JSON",
+            "generate_missing": 0, "ignore_archived": 0, "persist_index": 0, "status": "Submitted",
+            "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u",
+            "documents": [("Invoice", object_id)]})
+    runner.run(job_id)
+    assert storage.job(job_id)["status"] == "Completed"
+    (file,) = storage.files(job_id)
+    return zipfile.ZipFile(runner.files_dir.parent / file["path"]).namelist()
+
+
+def test_the_job_process_reads_the_seeded_documents_only_when_they_changed(tmp_path, monkeypatch):
+    """Every job sees the documents seeded before it started, but reads and parses them only
+    after a change (for every job they took ~11 ms with 1,000 seeded)."""
+    from bulkpdf_contract.mock.jobs import JobRunner
+    from bulkpdf_contract.mock.world import World
+
+    storage = Storage(tmp_path / DB_NAME)
+    reads = []
+    read = storage.seeded_documents
+    monkeypatch.setattr(storage, "seeded_documents", lambda: reads.append(1) or read())
+    runner = JobRunner(storage, World(), tmp_path, JobOptions(documents_per_zip=100, file_url_ttl=3600),
+                       refresh_world=True)
+    (doc,) = ids(1)
+    try:
+        storage.put_documents([{"id": doc, "pdfFileName": "first.pdf"}])
+        assert [_export(storage, runner, f"j{n}", doc) for n in range(3)] == [["first.pdf"]] * 3
+        assert len(reads) == 1
+        storage.put_documents([{"id": doc, "pdfFileName": "second.pdf"}])  # as the server does when seeded
+        assert [_export(storage, runner, f"k{n}", doc) for n in range(3)] == [["second.pdf"]] * 3
+        assert len(reads) == 2
+        storage.delete_documents([doc])
+        assert _export(storage, runner, "l", doc) != ["second.pdf"]  # a default document again
+        assert len(reads) == 3
+    finally:
+        storage.close()
+
+
+def test_documents_reseeded_over_http_reach_the_next_job_in_the_job_process(served):
+    server, client = served
+    (doc,) = ids(1, start=77)
+    body = {**seed_request(), "documents": [{"docType": "Invoice", "objectIds": [doc]}], "persistIndexFile": False}
+    names = []
+    for pdf_name in ("first.pdf", "second.pdf", None):
+        if pdf_name is None:
+            assert client.request("DELETE", "/_mock/documents", json=[doc]).json()["removed"] == 1
+        else:
+            assert client.post("/_mock/documents", json=[{"id": doc, "pdfFileName": pdf_name}]).status_code == 200
+        job = wait(client, client.post(COLLECTION, json=body).json()["jobId"])
+        names.append(zipfile.ZipFile(io.BytesIO(httpx.get(job["fileUrls"][0]).content)).namelist())
+    assert names[:2] == [["first.pdf"], ["second.pdf"]] and names[2] not in (["first.pdf"], ["second.pdf"])

@@ -162,3 +162,43 @@ def test_the_checkpoint_thread_stops_with_the_server(tmp_path):
     assert checkpoints._thread is None
     assert [t.name for t in threading.enumerate() if t.name == "bulkpdf-mock-checkpoints"] == []
     storage.close()
+
+
+def test_the_documents_version_moves_with_each_change_to_the_seeded_documents_and_only_then(storage):
+    versions = [storage.documents_version()]
+
+    def moved() -> bool:
+        versions.append(storage.documents_version())
+        return versions[-1] != versions[-2]
+
+    storage.put_documents([{"id": "a", "pdfFileName": "a.pdf"}])
+    assert moved()
+    with storage.write() as conn:  # a job's writes leave it alone
+        Storage.insert_job(conn, {"id": "j", "tenant": "t", "name": None, "file_name": "f", "index_format": "JSON",
+                                  "generate_missing": 0, "ignore_archived": 0, "persist_index": 1,
+                                  "status": "Submitted", "step_status": "JobCreated", "created_on": 0.0,
+                                  "created_by": "u", "documents": []})
+    assert not moved()
+    storage.put_documents([{"id": "a", "pdfFileName": "replaced.pdf"}])
+    assert moved()
+    storage.delete_documents(["a"])
+    assert moved()
+    storage.delete_documents(None)
+    assert moved()
+
+
+def test_a_database_from_before_the_documents_version_gets_one_on_opening(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = Storage(path)
+    old.put_documents([{"id": "a"}])
+    with old.write() as conn:
+        conn.execute("DROP TABLE counters")  # as a data directory of an earlier release has it
+    old.close()
+    storage = Storage(path)
+    try:
+        before = storage.documents_version()
+        storage.put_documents([{"id": "b"}])
+        assert storage.documents_version() != before
+        assert [d["id"] for d in storage.seeded_documents()] == ["a", "b"]
+    finally:
+        storage.close()

@@ -10,7 +10,8 @@ server's clock changes, so the child keeps the server's time (a frozen clock hol
 until advanced); on its stdout ``{"op": "update" | "finish", ...}`` (see :class:`PipeWrites`).
 End of input means stop, so when the server dies (even by ``kill -9``) the child stops too and
 leaves its jobs *Executing* for the restarted server to resume. Documents seeded over HTTP are
-read from the database as each job starts. The server's side is :mod:`.worker`.
+read from the database as a job starts, when they changed since the last read (a counter the
+seeding transaction moves). The server's side is :mod:`.worker`.
 """
 
 from __future__ import annotations

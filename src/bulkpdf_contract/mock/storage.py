@@ -73,9 +73,15 @@ CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('documents', 0);
 """
 
 ACTIVE = ("Submitted", "Executing")
+_DOCUMENTS_CHANGED = "UPDATE counters SET value = value + 1 WHERE name = 'documents'"
 _JSON_COLUMNS = ("documents", "skipped", "failed", "reasons", "fault")
 _ADDED_COLUMNS = {"fault": "BLOB"}  # columns newer than the oldest data directories (added at start-up)
 
@@ -375,12 +381,18 @@ class Storage:
     def seeded_documents(self) -> list[dict[str, Any]]:
         return [orjson.loads(r["data"]) for r in self.query("SELECT data FROM documents ORDER BY rowid")]
 
+    def documents_version(self) -> int:
+        """Moves with each change to the seeded documents: the job process re-reads them only then."""
+        rows = self.query("SELECT value FROM counters WHERE name = 'documents'")
+        return rows[0][0] if rows else 0
+
     def put_documents(self, documents: list[dict[str, Any]]) -> None:
         with self.write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO documents (id, data) VALUES (?, ?)",
                 [(d["id"], orjson.dumps(d)) for d in documents],
             )
+            conn.execute(_DOCUMENTS_CHANGED)
 
     def delete_documents(self, ids: list[str] | None) -> None:
         with self.write() as conn:
@@ -388,3 +400,4 @@ class Storage:
                 conn.execute("DELETE FROM documents")
             else:
                 conn.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in ids])
+            conn.execute(_DOCUMENTS_CHANGED)
