@@ -202,3 +202,22 @@ def test_a_database_from_before_the_documents_version_gets_one_on_opening(tmp_pa
         assert [d["id"] for d in storage.seeded_documents()] == ["a", "b"]
     finally:
         storage.close()
+
+
+def test_opening_an_existing_database_writes_nothing(tmp_path):
+    """The job process opens the server's database too and must never write to it (an open
+    that reset the documents' counter would set it back): another connection's data_version
+    moves with every commit but its own."""
+    path = tmp_path / "mock.sqlite3"
+    first = Storage(path)
+    first.put_documents([{"id": "a"}])
+    watcher = sqlite3.connect(path)
+    try:
+        before = watcher.execute("PRAGMA data_version").fetchone()[0]
+        Storage(path).close()  # as the job process opens it
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] == before
+        first.put_documents([{"id": "b"}])  # the watcher does see a commit
+        assert watcher.execute("PRAGMA data_version").fetchone()[0] != before
+    finally:
+        watcher.close()
+        first.close()

@@ -77,11 +77,11 @@ CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO counters (name, value) VALUES ('documents', 0);
 """
 
 ACTIVE = ("Submitted", "Executing")
-_DOCUMENTS_CHANGED = "UPDATE counters SET value = value + 1 WHERE name = 'documents'"
+_DOCUMENTS_CHANGED = ("INSERT INTO counters (name, value) VALUES ('documents', 1)"
+                      " ON CONFLICT (name) DO UPDATE SET value = value + 1")  # no row yet: never changed
 _JSON_COLUMNS = ("documents", "skipped", "failed", "reasons", "fault")
 _ADDED_COLUMNS = {"fault": "BLOB"}  # columns newer than the oldest data directories (added at start-up)
 
