@@ -179,10 +179,10 @@ def forwarder(upstream: str):
     502s. What ``bulkpdf proxy`` adds beyond this is its own work; this much any proxy built on
     these libraries pays."""
     from bulkpdf_contract.proxy.config import ProxySettings
+    from bulkpdf_contract.proxy.forwarding import HOP_BY_HOP, NOT_FORWARDED
     from bulkpdf_contract.proxy.upstream import Upstream
 
     connections = Upstream(ProxySettings(upstream=upstream))
-    dropped = {b"host", b"connection", b"keep-alive", b"transfer-encoding"}
 
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
@@ -195,12 +195,12 @@ def forwarder(upstream: str):
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in dropped]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k not in NOT_FORWARDED]
         async with connections.session().request(scope["method"], upstream + scope["raw_path"].decode("latin-1"),
                                                   headers=headers, data=body or None, allow_redirects=False) as answer:
             data = await answer.read()
             await send({"type": "http.response.start", "status": answer.status,
-                        "headers": [(k, v) for k, v in answer.raw_headers if k.lower() not in dropped]})
+                        "headers": [(k, v) for k, v in answer.raw_headers if k.lower() not in HOP_BY_HOP]})
             await send({"type": "http.response.body", "body": data})
 
     return app

@@ -24,7 +24,7 @@ from bulkpdf_contract.mock.server import serve_app
 from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
 
-from mock_support import AUTH, FINAL, FROZEN_AT, AsgiClient, ids, seed_request
+from mock_support import AUTH, FINAL, FROZEN_AT, AsgiClient, ids, job_row, seed_request
 
 COLLECTION = "/v1/operations/bulk-pdf"
 
@@ -295,11 +295,7 @@ def test_the_job_process_speaks_its_protocol_and_imports_no_web_stack(tmp_path):
 def _export(storage: Storage, runner, job_id: str, object_id: str) -> list[str]:
     """Run one job of ``object_id`` in ``runner`` (as the job process does); its ZIP's names."""
     with storage.write() as conn:
-        Storage.insert_job(conn, {
-            "id": job_id, "tenant": "t", "name": None, "file_name": "f", "index_format": "JSON",
-            "generate_missing": 0, "ignore_archived": 0, "persist_index": 0, "status": "Submitted",
-            "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u",
-            "documents": [("Invoice", object_id)]})
+        Storage.insert_job(conn, job_row(job_id, [("Invoice", object_id)]))
     runner.run(job_id)
     assert storage.job(job_id)["status"] == "Completed"
     (file,) = storage.files(job_id)

@@ -9,6 +9,8 @@ import pytest
 
 from bulkpdf_contract.mock.storage import Storage
 
+from mock_support import job_row
+
 
 def _put(doc_id: str):
     def operation(conn: sqlite3.Connection) -> str:
@@ -174,10 +176,7 @@ def test_the_documents_version_moves_with_each_change_to_the_seeded_documents_an
     storage.put_documents([{"id": "a", "pdfFileName": "a.pdf"}])
     assert moved()
     with storage.write() as conn:  # a job's writes leave it alone
-        Storage.insert_job(conn, {"id": "j", "tenant": "t", "name": None, "file_name": "f", "index_format": "JSON",
-                                  "generate_missing": 0, "ignore_archived": 0, "persist_index": 1,
-                                  "status": "Submitted", "step_status": "JobCreated", "created_on": 0.0,
-                                  "created_by": "u", "documents": []})
+        Storage.insert_job(conn, job_row("j", []))
     assert not moved()
     storage.put_documents([{"id": "a", "pdfFileName": "replaced.pdf"}])
     assert moved()
