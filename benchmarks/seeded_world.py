@@ -26,7 +26,6 @@ _spec = importlib.util.spec_from_file_location("bench_mock", Path(__file__).with
 bench_mock = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_mock)
 
-FINAL = ("Completed", "PartialComplete", "Error")
 TARGET = 1.5
 
 
@@ -35,6 +34,9 @@ def jobs_time(seeded: int, jobs: int) -> float:
     documents."""
     import httpx
 
+    from bulkpdf_contract.spec import load_contract
+
+    final = load_contract().terminal_statuses
     port = bench_mock.free_port()
     server = bench_mock.start_child("--serve", "mock", "--port", str(port), "--stack", "httptools")
     try:
@@ -50,7 +52,7 @@ def jobs_time(seeded: int, jobs: int) -> float:
                 "documents": [{"docType": "Invoice", "objectIds": [ids[n % len(ids)]]}],
                 "fileName": "bench", "indexFileFormat": "JSON"}).json()["jobId"] for n in range(jobs)]
             for job_id in posted:
-                while client.get(f"/v1/operations/bulk-pdf/{job_id}").json()["status"] not in FINAL:
+                while client.get(f"/v1/operations/bulk-pdf/{job_id}").json()["status"] not in final:
                     time.sleep(bench_mock.POLL)
             return time.perf_counter() - started
     finally:

@@ -19,10 +19,11 @@ import pytest
 
 from bulkpdf_contract.mock import Clock, create_app, run_server
 from bulkpdf_contract.mock.job_process import WorkerSettings
-from bulkpdf_contract.mock.jobs import JobOptions
+from bulkpdf_contract.mock.jobs import JobOptions, JobRunner
 from bulkpdf_contract.mock.server import serve_app
 from bulkpdf_contract.mock.state import DB_NAME
 from bulkpdf_contract.mock.storage import Storage
+from bulkpdf_contract.mock.world import World
 
 from mock_support import AUTH, FINAL, FROZEN_AT, AsgiClient, ids, job_row, seed_request
 
@@ -305,9 +306,6 @@ def _export(storage: Storage, runner, job_id: str, object_id: str) -> list[str]:
 def test_the_job_process_reads_the_seeded_documents_only_when_they_changed(tmp_path, monkeypatch):
     """Every job sees the documents seeded before it started, but reads and parses them only
     after a change (for every job they took ~11 ms with 1,000 seeded)."""
-    from bulkpdf_contract.mock.jobs import JobRunner
-    from bulkpdf_contract.mock.world import World
-
     storage = Storage(tmp_path / DB_NAME)
     reads = []
     read = storage.seeded_documents
