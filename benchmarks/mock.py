@@ -81,6 +81,14 @@ this script; each figure the best of three rounds; the table below has them side
    p99 against Prism .13, .21, .18x (ours 16.4, 11.8, 10.6 ms; Prism's 131, 55, 61); request
    path .48 .52 .42 (h11), .20 .29 .28 (httptools); job / zipfile 1.03, 1.04, 1.12; RSS 52 / 32 MB.
 
+6. A sixth session (2026-12-02, a fresh machine, Prism installed afresh by npm), nothing on the
+   mock's path changed. The host slowed during the runs (bare Starlette under httptools 20.4 k,
+   13.0 k, 10.7 k req/s; under h11 5.9, 4.2, 2.9 k), and Prism's default log was slow on it (p99
+   403-436 ms): requests/s against Prism 3.29, 4.07, 3.52x (ours 3,671, 2,774, 3,138; Prism's
+   1,115, 682, 892); p99 against Prism .04, .04, .04x (ours 14.8, 17.7, 17.7 ms); against Prism
+   -v silent 1.79, 1.53, 1.40x and .33, .23, .15x; request path .49 .65 .59 (h11), .26 .25 .23
+   (httptools); job / zipfile 1.16, 1.11, 1.14; RSS 52 / 31-32 MB.
+
     figure (runs 1, 2, 3)            after 1         after 2         after 3         after 4         5, unchanged    target
     request path / bare, h11         .33 .47 .47     .49 .35 .35     .53 .35 .46     .39 .40 .36     .50 .67 .43     >= 0.6
     request path / bare, httptools   .27 .25 .24     .25 .22 .25     .20 .20 .25     .23 .21 .30     .24 .24 .27     >= 0.6

@@ -121,6 +121,19 @@ proxy's own share is a few tenths of a millisecond at most (the differences are 
 noise: the forwarder came out slower in two cases). Run 5's +16.5 ms came as the host slowed
 (direct p50 9.3 ms where the other runs had 4.6-6.1).
 
+A sixth session (2026-12-02, a fresh machine that slowed during the runs; nothing on the proxy's
+path changed). Added p50, POST / GET, the proxy beside the forwarder only:
+
+    load                                  run 1           run 2           run 3
+    proxy, back to back              +8.26 / +7.03   +9.39 / +8.18   +13.2 / +8.10 ms
+    forwarder only, back to back     +5.10 / +3.94   +5.49 / +1.50   +5.94 / +0.52 ms
+    proxy, 400 req/s                 +1.95 / +1.08   +2.15 / +0.79   +1.41 / +0.84 ms
+    forwarder only, 400 req/s        +1.23 / +0.84   +1.10 / +0.79   +1.59 / +0.94 ms
+    proxy, 1 client                  +1.22 / +0.88   +1.15 / +0.85   +1.03 / +0.86 ms
+
+The forwarder alone again missed "<= 2 ms" for a POST back to back in all three (seven of seven
+runs now); at 400 req/s the proxy's POST missed it by 0.15 ms once (run 2).
+
 Where the proxy's time goes now (py-spy, 32 clients): ~25 % aiohttp, ~18 % the checks and the
 record, ~15 % uvicorn serving the client, ~10 % the proxy's own forwarding; the loop idles ~15 %.
 
