@@ -35,6 +35,7 @@ throughput 20.4x, 20.9x, 22.0x). A pure-Python "plainly valid?" check that spare
 jsonschema-rs, and the standard library's ``json`` in place of orjson for the first files, measured
 0.16-0.21 and were not kept: the first is a JSON Schema validator of our own beside the two
 libraries, the second a second JSON reader that must agree with orjson.
+
 Three runs in a sixth session (a fresh machine, nothing on the path changed): 0.243 / 0.117,
 0.251 / 0.094, 0.253 / 0.108 (62-84 ms against 244-342 ms; in-process 25.9x, 26.4x, 26.1x). What
 is left of a one-file run is the interpreter and its dependencies' imports (``-X importtime``,
