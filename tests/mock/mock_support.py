@@ -31,11 +31,12 @@ def ids(n: int, start: int = 1) -> list[str]:
     return [f"{i:032x}" for i in range(start, start + n)]
 
 
-def job_row(job_id: str, documents: list[tuple[str, str]]) -> dict[str, Any]:
-    """A submitted job as the server stores it (for ``Storage.insert_job``)."""
+def job_row(job_id: str, documents: list[tuple[str, str]], **values: Any) -> dict[str, Any]:
+    """A submitted job as the server stores it (for ``Storage.insert_job``); ``values`` replace columns."""
     return {"id": job_id, "tenant": "t", "name": None, "file_name": "f", "index_format": "JSON",
             "generate_missing": 0, "ignore_archived": 0, "persist_index": 0, "status": "Submitted",
-            "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u", "documents": documents}
+            "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u", "documents": documents,
+            **values}
 
 
 class AsgiClient:

@@ -248,12 +248,7 @@ def test_the_job_process_speaks_its_protocol_and_imports_no_web_stack(tmp_path):
     def add_job(job_id: str) -> None:  # what the server does before it sends the ID
         storage = Storage(db)
         with storage.write() as conn:
-            Storage.insert_job(conn, {
-                "id": job_id, "tenant": "t", "name": None, "file_name": "out", "index_format": "JSON",
-                "generate_missing": 0, "ignore_archived": 0, "persist_index": 1, "status": "Submitted",
-                "step_status": "JobCreated", "created_on": FROZEN_AT, "created_by": "u",
-                "documents": [["Invoice", ids(1)[0]]],
-            })
+            Storage.insert_job(conn, job_row(job_id, [["Invoice", ids(1)[0]]], file_name="out", persist_index=1))
         storage.close()
 
     settings = WorkerSettings(db_path=str(db), data_dir=str(tmp_path), jobs=JobOptions(1000, 100.0),
