@@ -163,7 +163,8 @@ def test_the_checkpoint_thread_stops_with_the_server(tmp_path):
     checkpoints.stop(timeout=10)
     # its own thread: another test's server (a session fixture, under pytest-xdist in any
     # order) may run a checkpoint thread of the same name meanwhile
-    assert checkpoints._thread is None and thread is not None and not thread.is_alive()
+    assert thread is not None and checkpoints._thread is None
+    assert not thread.is_alive()
     storage.close()
 
 
