@@ -96,23 +96,27 @@ def test_stopping_mid_job_and_restarting_resumes_the_job(tmp_path):
         assert wait(client, job_id)["status"] == "Completed"
 
 
-def reading_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "bulkpdf-mock-jobs-out" and t.is_alive()]
+def reading_threads(others: frozenset[threading.Thread] = frozenset()) -> list[threading.Thread]:
+    """The live threads that read a job process's progress, but ``others`` (started before the
+    test: under pytest-xdist another file's server may still be running on this worker)."""
+    return [t for t in threading.enumerate()
+            if t.name == "bulkpdf-mock-jobs-out" and t.is_alive() and t not in others]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a loop watches the job process's pipe only on POSIX")
 def test_while_it_serves_the_loop_reads_the_job_process_and_a_thread_before_and_after(tmp_path):
     """No thread reads the child's progress while the server serves (its loop does), not after a
     killed child is replaced either; without a lifespan (in-process) a thread reads it."""
+    others = frozenset(reading_threads())
     with run_server(data_dir=tmp_path / "d") as server, httpx.Client(base_url=server.url, headers=AUTH) as client:
         runner = server.state.runner
         assert wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["status"] == "Completed"
-        assert runner._on_loop is not None and reading_threads() == []
+        assert runner._on_loop is not None and reading_threads(others) == []
         os.kill(runner._process.pid, signal.SIGKILL)
         runner._process.wait(10)
         assert wait(client, client.post(COLLECTION, json=seed_request()).json()["jobId"])["status"] == "Completed"
-        assert runner._on_loop[1] == runner._process.stdout.fileno() and reading_threads() == []
-    assert reading_threads() == []  # the one that read while it stopped has ended too
+        assert runner._on_loop[1] == runner._process.stdout.fileno() and reading_threads(others) == []
+    assert reading_threads(others) == []  # the one that read while it stopped has ended too
 
     app = create_app(tmp_path / "e")
     client = AsgiClient(app)
@@ -122,7 +126,7 @@ def test_while_it_serves_the_loop_reads_the_job_process_and_a_thread_before_and_
         while client.get(f"{COLLECTION}/{job_id}", headers=AUTH).json()["status"] not in FINAL:
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        assert app.state.mock.runner._on_loop is None and len(reading_threads()) == 1
+        assert app.state.mock.runner._on_loop is None and len(reading_threads(others)) == 1
     finally:
         client.close()
         app.state.mock.close()
@@ -134,6 +138,7 @@ def test_closing_the_state_of_a_serving_app_takes_the_pipe_off_its_loop(tmp_path
     """``state.close()`` called on the loop while the server serves (not through the lifespan):
     the loop stops watching the child's pipe before it closes. A stale watch would hide the
     next file that gets the pipe's number from the loop (a connection that never reads)."""
+    others = frozenset(reading_threads())
     server = serve_app(create_app(tmp_path / "d"), loop=loop_kind)
     try:
         with httpx.Client(base_url=server.url, headers=AUTH) as client:
@@ -159,7 +164,7 @@ def test_closing_the_state_of_a_serving_app_takes_the_pipe_off_its_loop(tmp_path
                 asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(10)
                 for end in (fd, read_end, write_end):
                     os.close(end)
-            assert runner._on_loop is None and reading_threads() == []
+            assert runner._on_loop is None and reading_threads(others) == []
     finally:
         server.stop()
 
